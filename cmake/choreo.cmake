@@ -1,0 +1,24 @@
+# Shared helpers for choreo targets. Sources are always listed explicitly.
+
+# Warnings we hold every target to.
+add_library(choreo_warnings INTERFACE)
+target_compile_options(choreo_warnings INTERFACE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+add_library(choreo::warnings ALIAS choreo_warnings)
+
+# choreo_test(NAME <name> SOURCES <files...> LIBS <targets...> [LABELS unit|it] [SERIAL] [TIMEOUT s])
+# One gtest executable per call, registered with ctest. Integration tests
+# (label "it") need the private broker/database that infra/test starts; they
+# read their endpoints from CHOREO_TEST_* environment variables.
+function(choreo_test)
+  cmake_parse_arguments(T "SERIAL" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main choreo::warnings)
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME} --gtest_color=no)
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
+  if(T_SERIAL)
+    set_tests_properties(${T_NAME} PROPERTIES RUN_SERIAL TRUE)
+  endif()
+endfunction()

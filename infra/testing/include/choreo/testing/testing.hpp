@@ -1,0 +1,57 @@
+#pragma once
+// Helpers shared by every *_it.cpp test. The endpoints come from the environment that
+// infra/test sets up (a private RabbitMQ node with the management plugin, a private
+// PostgreSQL server):
+//   CHOREO_TEST_AMQP_URL    amqp://user:pass@127.0.0.1:port   (no vhost)
+//   CHOREO_TEST_MGMT_URL    http://127.0.0.1:port            (management API)
+//   CHOREO_TEST_PG_URL      postgresql://user@127.0.0.1:port/db
+//   CHOREO_TEST_BROKER_CTL  script taking `stop` / `start` for the test node
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace choreo::testing {
+
+// Value of an environment variable; throws std::runtime_error naming it when unset, so a
+// test run outside infra/test fails loudly instead of silently skipping.
+std::string RequireEnv(const char* name);
+
+// A name no other test (or earlier run) uses: <prefix>-<pid>-<counter>-<random>.
+std::string UniqueName(std::string_view prefix);
+
+// Polls `predicate` until it returns true or `timeout` passes. Returns the last result.
+bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout,
+             std::chrono::milliseconds poll = std::chrono::milliseconds(10));
+
+// A fresh vhost on the test broker (created through the management API, with full
+// permissions for the test user), deleted on destruction. One per suite keeps tests
+// independent without churning quorum queues on a shared vhost.
+class TestVhost {
+ public:
+  explicit TestVhost(std::string_view prefix = "t");
+  ~TestVhost();
+  TestVhost(const TestVhost&) = delete;
+  TestVhost& operator=(const TestVhost&) = delete;
+
+  const std::string& Name() const { return name_; }
+  // amqp://user:pass@host:port/<url-encoded vhost>
+  std::string AmqpUrl() const;
+
+ private:
+  std::string name_;
+};
+
+// Sends a request to the management API (path like "/api/queues/vh/q"); returns the HTTP
+// status and fills `body` with the response. Throws on transport errors.
+int ManagementRequest(const std::string& method, const std::string& path,
+                      const std::string& request_body, std::string* body = nullptr);
+
+// Stops / starts the whole test broker node (blocking until it is down / fully booted).
+void StopBroker();
+void StartBroker();
+
+// URL-encodes one path segment (vhost names in URLs).
+std::string UrlEncode(std::string_view segment);
+
+}  // namespace choreo::testing

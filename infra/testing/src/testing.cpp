@@ -1,0 +1,130 @@
+#include "choreo/testing/testing.hpp"
+
+#include <unistd.h>
+
+#include <Poco/Net/HTTPBasicCredentials.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace choreo::testing {
+
+namespace {
+
+struct Credentials {
+  std::string user;
+  std::string password;
+};
+
+// The management API uses the same user as AMQP; take it from the AMQP URL so no
+// credential is written in code.
+Credentials TestCredentials() {
+  Poco::URI uri(RequireEnv("CHOREO_TEST_AMQP_URL"));
+  const std::string& info = uri.getUserInfo();
+  auto colon = info.find(':');
+  if (colon == std::string::npos) return {info, ""};
+  std::string user, password;
+  Poco::URI::decode(info.substr(0, colon), user);
+  Poco::URI::decode(info.substr(colon + 1), password);
+  return {user, password};
+}
+
+void RunCtl(const char* verb) {
+  std::string cmd = RequireEnv("CHOREO_TEST_BROKER_CTL") + " " + verb;
+  int rc = std::system(cmd.c_str());
+  if (rc != 0) throw std::runtime_error("'" + cmd + "' failed with status " + std::to_string(rc));
+}
+
+}  // namespace
+
+std::string RequireEnv(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') {
+    throw std::runtime_error(std::string("environment variable ") + name +
+                             " is not set: run integration tests through infra/test");
+  }
+  return v;
+}
+
+std::string UniqueName(std::string_view prefix) {
+  static std::atomic<unsigned> counter{0};
+  static const unsigned salt = std::random_device{}();
+  std::ostringstream out;
+  out << prefix << '-' << ::getpid() << '-' << counter++ << '-' << std::hex << (salt & 0xffffu);
+  return out.str();
+}
+
+bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout,
+             std::chrono::milliseconds poll) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (predicate()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return predicate();
+    std::this_thread::sleep_for(poll);
+  }
+}
+
+std::string UrlEncode(std::string_view segment) {
+  std::string out;
+  Poco::URI::encode(std::string(segment), "/?#%&+=:@ ", out);
+  return out;
+}
+
+int ManagementRequest(const std::string& method, const std::string& path,
+                      const std::string& request_body, std::string* body) {
+  Poco::URI base(RequireEnv("CHOREO_TEST_MGMT_URL"));
+  Poco::Net::HTTPClientSession session(base.getHost(), base.getPort());
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  Credentials creds = TestCredentials();
+  Poco::Net::HTTPBasicCredentials(creds.user, creds.password).authenticate(request);
+  request.setContentType("application/json");
+  request.setContentLength(static_cast<std::streamsize>(request_body.size()));
+  session.sendRequest(request) << request_body;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  std::string text;
+  Poco::StreamCopier::copyToString(in, text);
+  if (body != nullptr) *body = std::move(text);
+  return static_cast<int>(response.getStatus());
+}
+
+TestVhost::TestVhost(std::string_view prefix) : name_(UniqueName(prefix)) {
+  const std::string vh = UrlEncode(name_);
+  std::string body;
+  int status = ManagementRequest("PUT", "/api/vhosts/" + vh, "{}", &body);
+  if (status / 100 != 2) throw std::runtime_error("creating vhost " + name_ + ": HTTP " + std::to_string(status) + " " + body);
+  Credentials creds = TestCredentials();
+  status = ManagementRequest("PUT", "/api/permissions/" + vh + "/" + UrlEncode(creds.user),
+                             R"({"configure":".*","write":".*","read":".*"})", &body);
+  if (status / 100 != 2) throw std::runtime_error("granting vhost " + name_ + ": HTTP " + std::to_string(status) + " " + body);
+}
+
+TestVhost::~TestVhost() {
+  try {
+    ManagementRequest("DELETE", "/api/vhosts/" + UrlEncode(name_), "");
+  } catch (...) {
+    // Best effort: a leftover vhost on a throwaway test node harms nothing, and a
+    // destructor must not throw.
+  }
+}
+
+std::string TestVhost::AmqpUrl() const {
+  std::string base = RequireEnv("CHOREO_TEST_AMQP_URL");
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/" + UrlEncode(name_);
+}
+
+void StopBroker() { RunCtl("stop"); }
+void StartBroker() { RunCtl("start"); }
+
+}  // namespace choreo::testing
