@@ -1,0 +1,174 @@
+#pragma once
+#include <concepts>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <Poco/Data/Binding.h>
+#include <Poco/Data/Extraction.h>
+#include <Poco/Data/Limit.h>
+#include <Poco/Data/Range.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Data/TypeHandler.h>
+#include <Poco/Exception.h>
+#include <Poco/Nullable.h>
+
+#include "choreo/store/errors.hpp"
+#include "choreo/store/options.hpp"
+#include "choreo/store/sql.hpp"
+
+// Poco 1.11 knows Poco::Nullable but not std::optional; this handler lets
+// `into(std::optional<T>&)` and `use(std::optional<T>&)` map NULL <-> std::nullopt.
+namespace Poco::Data {
+template <typename T>
+class TypeHandler<std::optional<T>> {
+ public:
+  static void bind(std::size_t pos, const std::optional<T>& obj, AbstractBinder::Ptr binder,
+                   AbstractBinder::Direction dir) {
+    if (obj) {
+      TypeHandler<T>::bind(pos, *obj, binder, dir);
+    } else {
+      binder->bind(pos, Poco::Data::Keywords::null, dir);
+    }
+  }
+  static void prepare(std::size_t pos, const std::optional<T>& obj,
+                      AbstractPreparator::Ptr preparator) {
+    TypeHandler<T>::prepare(pos, obj ? *obj : T(), preparator);
+  }
+  static std::size_t size() { return 1u; }
+  static void extract(std::size_t pos, std::optional<T>& obj, const std::optional<T>&,
+                      AbstractExtractor::Ptr extractor) {
+    T value{};
+    if (extractor->extract(pos, value)) {
+      obj = std::move(value);
+    } else {
+      obj.reset();
+    }
+  }
+  TypeHandler() = delete;
+};
+}  // namespace Poco::Data
+
+namespace choreo::store {
+
+namespace detail {
+
+template <class T>
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
+// Arguments of Tx::Run that Poco attaches to a statement as they are.
+template <class P>
+concept PocoStatementPart =
+    std::same_as<std::remove_cvref_t<P>, Poco::Data::AbstractExtraction::Ptr> ||
+    std::same_as<std::remove_cvref_t<P>, Poco::Data::AbstractBinding::Ptr> ||
+    std::same_as<std::remove_cvref_t<P>, Poco::Data::Limit> ||
+    std::same_as<std::remove_cvref_t<P>, Poco::Data::Range>;
+
+// The type a plain C++ value is bound as. Every integer becomes Int64 because Poco 1.11
+// on LP64 has no binder for `long long`, and one integer type keeps SQLite and
+// PostgreSQL behaving alike; strings and string_views are copied so temporaries are safe.
+template <class V>
+auto BindableValue(const V& value) {
+  if constexpr (std::is_same_v<V, bool>) {
+    return value;
+  } else if constexpr (std::is_integral_v<V>) {
+    if constexpr (std::is_unsigned_v<V> && sizeof(V) >= sizeof(std::int64_t)) {
+      if (value > static_cast<V>(std::numeric_limits<std::int64_t>::max())) {
+        throw std::out_of_range("choreo::store: unsigned value does not fit a 64-bit column");
+      }
+    }
+    return static_cast<Poco::Int64>(value);
+  } else if constexpr (std::is_floating_point_v<V>) {
+    return static_cast<double>(value);
+  } else if constexpr (std::is_same_v<V, std::nullopt_t> || std::is_same_v<V, std::nullptr_t>) {
+    // The type of a NULL parameter does not matter: SQLite binds NULL, PostgreSQL infers
+    // the parameter type from the statement.
+    return std::optional<std::string>();
+  } else if constexpr (std::is_pointer_v<V> && std::is_convertible_v<V, const char*>) {
+    if (value == nullptr) {
+      throw std::invalid_argument("choreo::store: null char pointer bound; use std::nullopt");
+    }
+    return std::string(value);
+  } else if constexpr (std::is_convertible_v<const V&, std::string_view>) {
+    return std::string(std::string_view(value));
+  } else if constexpr (IsOptional<V>::value) {
+    using Inner = decltype(BindableValue(std::declval<const typename V::value_type&>()));
+    return value ? std::optional<Inner>(BindableValue(*value)) : std::optional<Inner>();
+  } else {
+    return value;  // Poco::Nullable, Poco::DateTime, Poco::Data::BLOB, ...
+  }
+}
+
+}  // namespace detail
+
+// One database transaction, handed to the callable of Store::InTransaction. Valid only
+// during that call; use it from the calling thread only.
+class Tx {
+ public:
+  Tx(Poco::Data::Session& session, store::Dialect dialect) : session_(session), dialect_(dialect) {}
+  Tx(const Tx&) = delete;
+  Tx& operator=(const Tx&) = delete;
+
+  store::Dialect Dialect() const { return dialect_; }
+
+  // The Poco session for anything Run does not cover. Statements built on it by hand
+  // should pass their SQL through Sql(); Poco exceptions they throw are translated when
+  // they leave the InTransaction callable.
+  Poco::Data::Session& Session() { return session_; }
+
+  // `sql` with `?` placeholders rewritten for this dialect (see RewritePlaceholders).
+  std::string Sql(std::string_view sql) const { return RewritePlaceholders(sql, dialect_); }
+
+  // Runs one statement written with `?` placeholders. Each of `parts` is either
+  //  - a Poco::Data::Keywords::into(...) target, a use(...) binding, limit(...) or range(...):
+  //    attached as is (into targets are filled in order of the result columns), or
+  //  - a plain value, bound (copied) to the next `?`: integers, bool, double, strings and
+  //    string_views, std::optional of those or std::nullopt / nullptr for NULL,
+  //    Poco::Nullable, Poco::DateTime, ...
+  // Returns the rows affected (INSERT/UPDATE/DELETE) or fetched (SELECT).
+  // Throws StoreError / TransientStoreError.
+  //   tx.Run("INSERT INTO kv (k, v) VALUES (?, ?)", key, std::optional<std::int64_t>{});
+  //   std::string v;
+  //   bool found = tx.Run("SELECT v FROM kv WHERE k = ?", into(v), key) == 1;
+  template <class... Parts>
+  std::size_t Run(std::string_view sql, Parts&&... parts) {
+    try {
+      Poco::Data::Statement statement(session_);
+      statement << Sql(sql);
+      (Attach(statement, std::forward<Parts>(parts)), ...);
+      return statement.execute();
+    } catch (const Poco::Exception& error) {
+      detail::ThrowStoreError(error, sql);
+    }
+  }
+
+  // Runs several `;`-separated statements without parameters (DDL, migrations) with the
+  // engine's own script runner, so trigger bodies and dollar-quoted functions work.
+  // Throws StoreError / TransientStoreError.
+  void RunScript(std::string_view script);
+
+ private:
+  template <class P>
+  static void Attach(Poco::Data::Statement& statement, P&& part) {
+    if constexpr (detail::PocoStatementPart<P>) {
+      statement, std::forward<P>(part);
+    } else {
+      auto value = detail::BindableValue(static_cast<const std::remove_cvref_t<P>&>(part));
+      statement, Poco::Data::AbstractBinding::Ptr(
+                     new Poco::Data::CopyBinding<decltype(value)>(value));
+    }
+  }
+
+  Poco::Data::Session& session_;
+  store::Dialect dialect_;
+};
+
+}  // namespace choreo::store

@@ -1,0 +1,257 @@
+#include "choreo/store/store.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+
+#include <Poco/Any.h>
+#include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/PostgreSQL/SessionHandle.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/Utility.h>
+#include <Poco/Exception.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "errors_internal.hpp"
+#include "session_pool.hpp"
+
+namespace choreo::store {
+namespace {
+
+void RegisterConnectors() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::PostgreSQL::Connector::registerConnector();
+  });
+}
+
+sqlite3* SqliteHandle(Poco::Data::Session& session) {
+  return Poco::Data::SQLite::Utility::dbHandle(session);
+}
+
+PGconn* PostgresHandle(Poco::Data::Session& session) {
+  auto* handle =
+      Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(session.getProperty("handle"));
+  return *handle;
+}
+
+// Runs SQL text on the raw SQLite handle; returns the first column of the first row.
+std::string SqliteExec(sqlite3* db, const std::string& sql) {
+  std::string first;
+  char* error = nullptr;
+  const int rc = sqlite3_exec(
+      db, sql.c_str(),
+      [](void* out, int columns, char** values, char**) {
+        auto* text = static_cast<std::string*>(out);
+        if (text->empty() && columns > 0 && values[0] != nullptr) *text = values[0];
+        return 0;
+      },
+      &first, &error);
+  if (rc != SQLITE_OK) {
+    std::string message = error != nullptr ? error : sqlite3_errstr(rc);
+    sqlite3_free(error);
+    detail::ThrowSqliteError(sqlite3_extended_errcode(db) != 0 ? sqlite3_extended_errcode(db) : rc,
+                             message, sql);
+  }
+  return first;
+}
+
+void PostgresExec(PGconn* conn, const std::string& sql) {
+  PGresult* result = PQexec(conn, sql.c_str());
+  const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
+    PQclear(result);
+    return;
+  }
+  const char* sqlstate = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string state = sqlstate != nullptr ? sqlstate : "";
+  std::string message = result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn);
+  PQclear(result);
+  detail::ThrowPostgresError(state, message, sql);
+}
+
+std::unique_ptr<Poco::Data::Session> OpenSqlite(const std::string& path,
+                                                const StoreOptions& options) {
+  std::unique_ptr<Poco::Data::Session> session;
+  try {
+    session = std::make_unique<Poco::Data::Session>(Poco::Data::SQLite::Connector::KEY, path);
+  } catch (const Poco::Exception& error) {
+    detail::ThrowStoreError(error, "open sqlite:" + path);
+  }
+  sqlite3* db = SqliteHandle(*session);
+  // busy_timeout first, so that switching to WAL already waits for other connections.
+  SqliteExec(db, "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()));
+  if (path != ":memory:") {
+    // `main.`: Poco attaches an in-memory helper database to every connection.
+    const std::string mode = SqliteExec(db, "PRAGMA main.journal_mode = WAL");
+    if (mode != "wal") {
+      throw StoreError("choreo::store: sqlite:" + path + " refuses WAL mode (journal_mode=" +
+                       mode + ")");
+    }
+  }
+  SqliteExec(db, "PRAGMA main.synchronous = FULL");
+  SqliteExec(db, "PRAGMA foreign_keys = ON");
+  return session;
+}
+
+std::unique_ptr<Poco::Data::Session> OpenPostgres(const std::string& conninfo,
+                                                  const StoreOptions& options) {
+  std::unique_ptr<Poco::Data::Session> session;
+  try {
+    session = std::make_unique<Poco::Data::Session>(
+        Poco::Data::PostgreSQL::Connector::KEY, conninfo,
+        static_cast<std::size_t>(options.connect_timeout.count()));
+  } catch (const Poco::Exception& error) {
+    detail::ThrowStoreError(error, "connect " + RedactUrl(options.url));
+  }
+  // libpq prints server NOTICEs ("relation already exists, skipping", ...) to stderr;
+  // they carry nothing a worker could act on.
+  PQsetNoticeProcessor(PostgresHandle(*session), [](void*, const char*) {}, nullptr);
+  return session;
+}
+
+std::chrono::milliseconds Backoff(std::chrono::milliseconds base, int attempt) {
+  // Jitter keeps two transactions that just deadlocked from colliding again in lockstep.
+  thread_local std::minstd_rand random{std::random_device{}()};
+  const auto capped = std::min<std::int64_t>(base.count() << std::min(attempt, 16), 1000);
+  std::uniform_int_distribution<std::int64_t> jitter(capped / 2, std::max<std::int64_t>(capped, 1));
+  return std::chrono::milliseconds(jitter(random));
+}
+
+}  // namespace
+
+struct Store::Impl {
+  Impl(StoreOptions opts, StoreUrl parsed)
+      : options(std::move(opts)),
+        url(std::move(parsed)),
+        pool(MakeFactory(), PoolSize(), options.acquire_timeout) {}
+
+  detail::SessionPool::Factory MakeFactory() const {
+    if (url.dialect == Dialect::kSqlite) {
+      return [this] { return OpenSqlite(url.sqlite_path, options); };
+    }
+    return [this] { return OpenPostgres(url.postgres_conninfo, options); };
+  }
+
+  // Each SQLite connection to ":memory:" is a separate database.
+  std::size_t PoolSize() const {
+    return url.dialect == Dialect::kSqlite && url.sqlite_path == ":memory:" ? 1
+                                                                             : options.pool_size;
+  }
+
+  void Begin(Poco::Data::Session& session) {
+    if (url.dialect == Dialect::kSqlite) {
+      SqliteExec(SqliteHandle(session), "BEGIN IMMEDIATE");
+      return;
+    }
+    try {
+      session.begin();
+    } catch (const Poco::Exception& error) {
+      detail::ThrowStoreError(error, "BEGIN");
+    }
+  }
+
+  void Commit(Poco::Data::Session& session) {
+    if (url.dialect == Dialect::kSqlite) {
+      SqliteExec(SqliteHandle(session), "COMMIT");
+    } else {
+      session.commit();  // Poco exceptions are translated by the caller
+    }
+  }
+
+  // Never throws: a connection that cannot roll back is closed, which rolls back too.
+  void RollbackQuietly(detail::SessionPool::Lease& lease) {
+    try {
+      Poco::Data::Session& session = lease.Session();
+      if (url.dialect == Dialect::kSqlite) {
+        sqlite3* db = SqliteHandle(session);
+        // A failed COMMIT may already have ended the transaction.
+        if (sqlite3_get_autocommit(db) == 0) SqliteExec(db, "ROLLBACK");
+      } else {
+        session.rollback();
+        if (!session.isConnected()) lease.Discard();
+      }
+    } catch (...) {
+      lease.Discard();
+    }
+  }
+
+  void RunOnce(const std::function<void(Tx&)>& body) {
+    detail::SessionPool::Lease lease = pool.Acquire();
+    Poco::Data::Session& session = lease.Session();
+    try {
+      Begin(session);
+    } catch (...) {
+      RollbackQuietly(lease);
+      throw;
+    }
+    Tx tx(session, url.dialect);
+    try {
+      body(tx);
+      Commit(session);
+    } catch (const Poco::Exception& error) {
+      RollbackQuietly(lease);
+      detail::ThrowStoreError(error, "transaction");
+    } catch (...) {
+      RollbackQuietly(lease);
+      throw;
+    }
+  }
+
+  StoreOptions options;
+  StoreUrl url;
+  detail::SessionPool pool;
+};
+
+namespace {
+StoreOptions Validated(StoreOptions options) {
+  options.Validate();
+  return options;
+}
+}  // namespace
+
+Store::Store(StoreOptions options) {
+  RegisterConnectors();
+  options = Validated(std::move(options));
+  StoreUrl url = ParseStoreUrl(options.url);
+  impl_ = std::make_unique<Impl>(std::move(options), std::move(url));
+  // Open (and for SQLite configure) one connection now: a wrong URL, an unreachable
+  // server or a file that refuses WAL fails here rather than in the first transaction.
+  auto lease = impl_->pool.Acquire();
+}
+
+Store::Store(std::string url) : Store(StoreOptions{.url = std::move(url)}) {}
+
+Store::~Store() = default;
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+
+Dialect Store::Dialect() const { return impl_->url.dialect; }
+
+const StoreOptions& Store::Options() const { return impl_->options; }
+
+void Store::RunTransaction(const std::function<void(Tx&)>& body) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      impl_->RunOnce(body);
+      return;
+    } catch (const TransientStoreError&) {
+      if (attempt >= impl_->options.transient_retries) throw;
+    }
+    std::this_thread::sleep_for(Backoff(impl_->options.retry_backoff, attempt));
+  }
+}
+
+void Tx::RunScript(std::string_view script) {
+  if (dialect_ == Dialect::kSqlite) {
+    SqliteExec(SqliteHandle(session_), std::string(script));
+  } else {
+    PostgresExec(PostgresHandle(session_), std::string(script));
+  }
+}
+
+}  // namespace choreo::store
