@@ -1,0 +1,76 @@
+#pragma once
+// One AMQP connection with one channel. rabbitmq-c is not thread-safe: use a Connection
+// (and the Publisher / Consumers attached to it) from a single thread; give every thread
+// its own Connection.
+//
+// After the broker goes away the connection is re-established lazily, with backoff, by
+// the next call that needs it: every exchange, queue and binding declared through this
+// object is declared again, confirm mode and consumers are restored. Publishes that were
+// not confirmed are reported as failed (see Publisher), unacknowledged deliveries are
+// redelivered by the broker, and acks for deliveries of an older generation are ignored.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "choreo/amqp/message.hpp"
+#include "choreo/amqp/options.hpp"
+#include "choreo/amqp/topology.hpp"
+
+namespace choreo::amqp {
+
+namespace detail {
+class Session;
+}
+
+class Connection {
+ public:
+  // Connects once (no retry, so a wrong URL or password fails fast); throws Error.
+  explicit Connection(ConnectionOptions options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void DeclareExchange(const ExchangeSpec& spec);
+  QueueInfo DeclareQueue(const QueueSpec& spec);
+  void Bind(const BindingSpec& spec);
+  void Unbind(const BindingSpec& spec);
+  // Returns the number of messages deleted with the queue.
+  uint32_t DeleteQueue(const std::string& name, bool if_unused = false, bool if_empty = false);
+  void DeleteExchange(const std::string& name, bool if_unused = false);
+  uint32_t PurgeQueue(const std::string& name);
+  // Passive declare: counts of an existing queue. ChannelClosedError 404 if it is absent.
+  QueueInfo InspectQueue(const std::string& name);
+
+  // basic.get, for inspection tools. Without auto_ack the message stays unacknowledged
+  // until Ack / Nack / Reject (or the connection closes, which requeues it).
+  std::optional<Delivery> Get(const std::string& queue, bool auto_ack = false);
+
+  // Return false (and do nothing) when the delivery belongs to an older channel
+  // generation. `multiple` covers every earlier delivery on this channel, whichever
+  // consumer received it.
+  bool Ack(const Delivery& delivery, bool multiple = false);
+  bool Nack(const Delivery& delivery, bool requeue, bool multiple = false);
+  bool Reject(const Delivery& delivery, bool requeue);
+
+  bool IsOpen() const;
+  // Incremented every time the channel is (re)opened.
+  uint64_t Generation() const;
+  // Successful reconnects since construction.
+  uint64_t Reconnects() const;
+  // Reconnects now if the connection was lost (otherwise done by the next call).
+  void EnsureOpen();
+  // Whether the broker has blocked publishing (resource alarm), per connection.blocked.
+  bool Blocked() const;
+
+
+ private:
+  friend class Publisher;
+  friend class Consumer;
+  detail::Session& Impl() { return *session_; }
+
+  std::unique_ptr<detail::Session> session_;
+};
+
+}  // namespace choreo::amqp

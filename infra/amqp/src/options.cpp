@@ -1,0 +1,139 @@
+#include "choreo/amqp/options.hpp"
+
+#include <charconv>
+#include <stdexcept>
+#include <string>
+
+namespace choreo::amqp {
+
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view s, std::string_view url) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) {
+      throw std::invalid_argument("AMQP URL has a truncated %-escape: " + std::string(url));
+    }
+    int hi = HexDigit(s[i + 1]);
+    int lo = HexDigit(s[i + 2]);
+    if (hi < 0 || lo < 0) {
+      throw std::invalid_argument("AMQP URL has a bad %-escape: " + std::string(url));
+    }
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+// The password is never echoed back in error messages.
+std::string Redacted(std::string_view url) {
+  std::string s(url);
+  auto scheme = s.find("://");
+  auto at = s.rfind('@');
+  if (scheme != std::string::npos && at != std::string::npos && at > scheme) {
+    auto colon = s.find(':', scheme + 3);
+    if (colon != std::string::npos && colon < at) s.replace(colon + 1, at - colon - 1, "***");
+  }
+  return s;
+}
+
+[[noreturn]] void Invalid(const std::string& why, std::string_view url) {
+  throw std::invalid_argument("invalid AMQP URL '" + Redacted(url) + "': " + why);
+}
+
+}  // namespace
+
+AmqpUrl ParseUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "amqp://";
+  if (url.substr(0, kScheme.size()) != kScheme) Invalid("scheme must be amqp://", url);
+  std::string_view rest = url.substr(kScheme.size());
+  if (auto q = rest.find_first_of("?#"); q != std::string_view::npos) rest = rest.substr(0, q);
+
+  std::string_view authority = rest;
+  std::string_view path;
+  bool has_path = false;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    authority = rest.substr(0, slash);
+    path = rest.substr(slash + 1);
+    has_path = true;
+  }
+
+  AmqpUrl out;
+  const std::string redacted = Redacted(url);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+      out.user = PercentDecode(userinfo.substr(0, colon), redacted);
+      out.password = PercentDecode(userinfo.substr(colon + 1), redacted);
+    } else {
+      out.user = PercentDecode(userinfo, redacted);
+    }
+  }
+
+  std::string_view host = authority;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) Invalid("unterminated IPv6 address", url);
+    host = authority.substr(1, close - 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') Invalid("junk after IPv6 address", url);
+      port = after.substr(1);
+    }
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  out.host = PercentDecode(host, redacted);
+  if (out.host.empty()) Invalid("missing host", url);
+  if (!port.empty()) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
+      Invalid("bad port '" + std::string(port) + "'", url);
+    }
+    out.port = static_cast<uint16_t>(value);
+  }
+  if (has_path && !path.empty()) {
+    if (path.find('/') != std::string_view::npos) {
+      Invalid("vhost must be one path segment (encode '/' as %2F)", url);
+    }
+    out.vhost = PercentDecode(path, redacted);
+  }
+  return out;
+}
+
+void ReconnectOptions::Validate() const {
+  if (initial_delay.count() <= 0) throw std::invalid_argument("reconnect.initial_delay must be > 0");
+  if (max_delay < initial_delay) {
+    throw std::invalid_argument("reconnect.max_delay must be >= reconnect.initial_delay");
+  }
+  if (!(jitter >= 0.0 && jitter < 1.0)) throw std::invalid_argument("reconnect.jitter must be in [0, 1)");
+  if (max_attempts < 0) throw std::invalid_argument("reconnect.max_attempts must be >= 0");
+}
+
+void ConnectionOptions::Validate() const {
+  ParseUrl(url);
+  if (connect_timeout.count() <= 0) throw std::invalid_argument("connect_timeout must be > 0");
+  if (rpc_timeout.count() <= 0) throw std::invalid_argument("rpc_timeout must be > 0");
+  // 4096 is the AMQP minimum frame size; rabbitmq-c also refuses anything smaller.
+  if (frame_max < 4096) throw std::invalid_argument("frame_max must be >= 4096");
+  if (connection_name.empty()) throw std::invalid_argument("connection_name must not be empty");
+  reconnect.Validate();
+}
+
+}  // namespace choreo::amqp
