@@ -1,0 +1,92 @@
+#pragma once
+// The relay: publishes committed outbox rows in commit order with publisher confirms and a
+// pipelined confirm window, then marks them sent in one transaction per batch. A crash
+// between publish and mark republishes the same message ids: at-least-once, deduplicated
+// by the consumers' inboxes.
+//
+// A row the broker returns as unroutable, nacks or refuses (e.g. unknown exchange) is not
+// dropped: its attempt counter grows, its next attempt is pushed back exponentially, and
+// the rows behind it go out meanwhile.
+//
+// SQLite: rows are read, published, then marked in a second short transaction (holding
+// SQLite's single write lock while waiting for confirms would stall every writer).
+// PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED in a transaction that lasts
+// until they are marked, so several relays can share one outbox table.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "choreo/amqp/options.hpp"
+#include "choreo/store/store.hpp"
+
+namespace choreo::outbox {
+
+// Points of a relay cycle where a test may inject a crash.
+enum class RelayStage {
+  kClaimed,    // rows read, nothing published
+  kPublished,  // rows published and confirmed, not yet marked sent
+  kMarked,     // rows marked sent
+};
+
+struct RelayOptions {
+  amqp::ConnectionOptions amqp;
+  std::size_t batch_size = 512;  // rows per cycle
+  std::size_t window = 256;      // outstanding confirms
+  // How often the relay looks for rows nobody told it about (left by a crashed process or
+  // written by another process).
+  std::chrono::milliseconds sweep_interval{1000};
+  std::chrono::milliseconds confirm_timeout{30000};
+  // Backoff of a row that failed: initial, doubling, capped.
+  std::chrono::milliseconds retry_initial{1000};
+  std::chrono::milliseconds retry_max{60000};
+  // Sent rows are deleted after this long (0: immediately at the next cleanup).
+  std::chrono::milliseconds retention{std::chrono::hours(24)};
+  std::chrono::milliseconds cleanup_interval{std::chrono::minutes(1)};
+  // Called at each stage of every cycle; for fault-injection tests only.
+  std::function<void(RelayStage)> stage_hook;
+
+  // Throws std::invalid_argument naming the offending field.
+  void Validate() const;
+};
+
+struct RelayStats {
+  uint64_t cycles = 0;
+  uint64_t published = 0;  // publishes attempted
+  uint64_t confirmed = 0;  // rows marked sent
+  uint64_t returned = 0;   // unroutable (mandatory) returns
+  uint64_t nacked = 0;
+  uint64_t refused = 0;    // channel closed by the broker for the publish (404, 403...)
+  uint64_t unknown = 0;    // no confirm (connection lost, timeout): retried at once
+  uint64_t deleted = 0;    // sent rows removed by retention
+  uint64_t errors = 0;     // cycles that failed (store or broker unavailable)
+};
+
+class Relay {
+ public:
+  // The store must outlive the relay. Throws std::invalid_argument for bad options.
+  Relay(store::Store& store, RelayOptions options);
+  ~Relay();
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  // Runs cycles on a background thread (with its own AMQP connection) until Stop().
+  void Start();
+  // Finishes the current cycle and joins the thread. Idempotent; also done by ~Relay.
+  void Stop();
+  // Wakes the background thread now: call right after committing a transaction that
+  // appended rows. Cheap and thread-safe.
+  void Notify();
+
+  // One cycle on the calling thread, for tools and tests; do not mix with Start(). Returns
+  // the number of rows claimed. Throws on store or broker failures.
+  std::size_t RunOnce();
+
+  RelayStats Stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace choreo::outbox

@@ -1,0 +1,349 @@
+#include "choreo/outbox/relay.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "choreo/amqp/connection.hpp"
+#include "choreo/amqp/error.hpp"
+#include "choreo/amqp/publisher.hpp"
+#include "choreo/log/log.hpp"
+#include "choreo/outbox/outbox.hpp"
+#include "choreo/outbox/properties.hpp"
+
+namespace choreo::outbox {
+
+using Poco::Data::Keywords::into;
+using Poco::Data::Keywords::use;
+
+void RelayOptions::Validate() const {
+  amqp.Validate();
+  if (batch_size == 0) throw std::invalid_argument("relay: batch_size must be at least 1");
+  if (window == 0) throw std::invalid_argument("relay: window must be at least 1");
+  if (sweep_interval.count() <= 0) throw std::invalid_argument("relay: sweep_interval must be positive");
+  if (confirm_timeout.count() <= 0) throw std::invalid_argument("relay: confirm_timeout must be positive");
+  if (retry_initial.count() <= 0 || retry_max < retry_initial) {
+    throw std::invalid_argument("relay: need 0 < retry_initial <= retry_max");
+  }
+  if (retention.count() < 0) throw std::invalid_argument("relay: retention must not be negative");
+  if (cleanup_interval.count() <= 0) throw std::invalid_argument("relay: cleanup_interval must be positive");
+}
+
+namespace {
+
+struct Row {
+  int64_t id = 0;
+  std::string message_id;
+  std::string exchange;
+  std::string routing_key;
+  std::string properties;
+  std::string body;
+  int attempts = 0;
+};
+
+// What became of one row in a cycle.
+struct Failure {
+  int64_t id = 0;
+  std::string message_id;
+  int attempts = 0;
+  std::string error;
+};
+
+struct CycleResult {
+  std::vector<int64_t> sent;
+  std::vector<Failure> failed;  // returned, nacked, refused: back off
+  std::size_t unknown = 0;      // no confirm: stays pending, retried at once
+};
+
+}  // namespace
+
+struct Relay::Impl {
+  Impl(store::Store& s, RelayOptions o) : store(s), options(std::move(o)) {}
+
+  store::Store& store;
+  RelayOptions options;
+
+  // Owned by whichever single thread runs cycles (rabbitmq-c is not thread-safe).
+  std::unique_ptr<amqp::Connection> connection;
+  std::unique_ptr<amqp::Publisher> publisher;
+
+  std::thread thread;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stop_requested = false;
+  bool notified = false;
+  int64_t last_cleanup_ms = 0;
+
+  struct Counters {
+    std::atomic<uint64_t> cycles{0}, published{0}, confirmed{0}, returned{0}, nacked{0}, refused{0}, unknown{0},
+        deleted{0}, errors{0};
+  } counters;
+
+  void Hook(RelayStage stage) {
+    if (options.stage_hook) options.stage_hook(stage);
+  }
+
+  void EnsureConnected() {
+    if (connection) return;
+    connection = std::make_unique<amqp::Connection>(options.amqp);
+    publisher = std::make_unique<amqp::Publisher>(*connection, amqp::PublisherOptions{.window = options.window});
+  }
+
+  void DropConnection() {
+    publisher.reset();
+    connection.reset();
+  }
+
+  std::vector<Row> Claim(store::Tx& tx) {
+    std::vector<Poco::Int64> ids;
+    std::vector<std::string> message_ids, exchanges, routing_keys, properties, bodies;
+    std::vector<int> attempts;
+    // Pending rows in id order, which is commit order for one producer. On PostgreSQL the
+    // rows stay locked until this transaction ends; other relays skip them.
+    std::string sql =
+        "SELECT id, message_id, exchange, routing_key, properties, body, attempts FROM choreo_outbox "
+        "WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?";
+    if (tx.Dialect() == store::Dialect::kPostgres) sql += " FOR UPDATE SKIP LOCKED";
+    tx.Run(sql, into(ids), into(message_ids), into(exchanges), into(routing_keys), into(properties), into(bodies),
+           into(attempts), NowMs(), static_cast<int64_t>(options.batch_size));
+    std::vector<Row> rows(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      rows[i] = Row{ids[i], std::move(message_ids[i]), std::move(exchanges[i]), std::move(routing_keys[i]),
+                    std::move(properties[i]), std::move(bodies[i]), attempts[i]};
+    }
+    return rows;
+  }
+
+  // Publishes `rows` pipelined. A broker refusal (channel.close, e.g. 404 for an unknown
+  // exchange) arrives asynchronously and cannot be attributed to one row of a pipelined
+  // batch, so such a batch is published again one row at a time, waiting for each
+  // confirm: slow, but it only happens on this error path and pins the refusal on the
+  // row that caused it. Rows published twice that way keep their message id.
+  CycleResult Publish(const std::vector<Row>& rows) {
+    try {
+      return PublishPipelined(rows);
+    } catch (const amqp::ChannelClosedError& e) {
+      log::Warn("broker refused a publish; republishing the batch one by one", {{"error", e.what()}});
+      return PublishOneByOne(rows);
+    }
+  }
+
+  CycleResult PublishPipelined(const std::vector<Row>& rows) {
+    CycleResult result;
+    std::unordered_map<uint64_t, const Row*> in_flight;
+    for (const Row& row : rows) {
+      std::optional<amqp::Message> message = Decode(row, result);
+      if (!message) continue;
+      uint64_t seq = publisher->Publish(row.exchange, row.routing_key, *message);
+      in_flight.emplace(seq, &row);
+      counters.published++;
+    }
+    Collect(publisher->WaitForConfirms(options.confirm_timeout), in_flight, result);
+    return result;
+  }
+
+  CycleResult PublishOneByOne(const std::vector<Row>& rows) {
+    CycleResult result;
+    for (const Row& row : rows) {
+      std::optional<amqp::Message> message = Decode(row, result);
+      if (!message) continue;
+      std::unordered_map<uint64_t, const Row*> in_flight;
+      try {
+        in_flight.emplace(publisher->Publish(row.exchange, row.routing_key, *message), &row);
+        counters.published++;
+        Collect(publisher->WaitForConfirms(options.confirm_timeout), in_flight, result);
+      } catch (const amqp::ChannelClosedError& e) {
+        counters.refused++;
+        result.failed.push_back({row.id, row.message_id, row.attempts, e.what()});
+      }
+    }
+    return result;
+  }
+
+  std::optional<amqp::Message> Decode(const Row& row, CycleResult& result) {
+    try {
+      return detail::DecodeMessage(row.message_id, row.properties, row.body);
+    } catch (const std::exception& e) {
+      result.failed.push_back({row.id, row.message_id, row.attempts, e.what()});
+      return std::nullopt;
+    }
+  }
+
+  // Sorts confirm results into `result`; whatever stays in `in_flight` got no answer in
+  // time and stays pending (the next cycle republishes it with the same message id).
+  void Collect(const std::vector<amqp::PublishResult>& results, std::unordered_map<uint64_t, const Row*>& in_flight,
+               CycleResult& result) {
+    for (const amqp::PublishResult& r : results) {
+      auto it = in_flight.find(r.seq);
+      if (it == in_flight.end()) continue;  // a late result of an earlier cycle
+      const Row& row = *it->second;
+      in_flight.erase(it);
+      switch (r.outcome) {
+        case amqp::PublishOutcome::kConfirmed:
+          result.sent.push_back(row.id);
+          break;
+        case amqp::PublishOutcome::kReturned:
+          counters.returned++;
+          result.failed.push_back({row.id, row.message_id, row.attempts,
+                                   "unroutable: " + std::to_string(r.reply_code) + " " + r.reply_text + " (exchange '" +
+                                       row.exchange + "', routing key '" + row.routing_key + "')"});
+          break;
+        case amqp::PublishOutcome::kNacked:
+          counters.nacked++;
+          result.failed.push_back({row.id, row.message_id, row.attempts, "nacked by the broker"});
+          break;
+        case amqp::PublishOutcome::kFailed:
+          counters.unknown++;
+          result.unknown++;
+          break;
+      }
+    }
+    result.unknown += in_flight.size();
+    counters.unknown += in_flight.size();
+    in_flight.clear();
+  }
+
+  void Mark(store::Tx& tx, const CycleResult& result) {
+    const int64_t now = NowMs();
+    for (int64_t id : result.sent) {
+      tx.Run("UPDATE choreo_outbox SET sent_at = ? WHERE id = ?", now, id);
+    }
+    for (const Failure& f : result.failed) {
+      const int attempts = f.attempts + 1;
+      int64_t delay = options.retry_initial.count();
+      for (int i = 1; i < attempts && delay < options.retry_max.count(); ++i) delay *= 2;
+      delay = std::min<int64_t>(delay, options.retry_max.count());
+      tx.Run("UPDATE choreo_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?", attempts,
+             now + delay, f.error.substr(0, 1000), f.id);
+      log::Warn("outbox row not published; will retry",
+                {{"message_id", f.message_id}, {"attempts", attempts}, {"retry_in_ms", delay}, {"error", f.error}});
+    }
+  }
+
+  std::size_t Cycle() {
+    EnsureConnected();
+    counters.cycles++;
+    std::size_t claimed = 0;
+    CycleResult result;
+    try {
+      if (store.Dialect() == store::Dialect::kPostgres) {
+        store.InTransaction([&](store::Tx& tx) {
+          std::vector<Row> rows = Claim(tx);
+          claimed = rows.size();
+          if (rows.empty()) return;
+          Hook(RelayStage::kClaimed);
+          result = Publish(rows);
+          Hook(RelayStage::kPublished);
+          Mark(tx, result);
+        });
+      } else {
+        std::vector<Row> rows = store.InTransaction([&](store::Tx& tx) { return Claim(tx); });
+        claimed = rows.size();
+        if (rows.empty()) return 0;
+        Hook(RelayStage::kClaimed);
+        result = Publish(rows);
+        Hook(RelayStage::kPublished);
+        if (!result.sent.empty() || !result.failed.empty()) {
+          store.InTransaction([&](store::Tx& tx) { Mark(tx, result); });
+        }
+      }
+    } catch (const amqp::Error&) {
+      // A broken connection is rebuilt on the next cycle; rows stay pending.
+      DropConnection();
+      throw;
+    }
+    if (claimed > 0) Hook(RelayStage::kMarked);
+    counters.confirmed += result.sent.size();
+    MaybeCleanup();
+    return claimed;
+  }
+
+  void MaybeCleanup() {
+    const int64_t now = NowMs();
+    if (now - last_cleanup_ms < options.cleanup_interval.count()) return;
+    last_cleanup_ms = now;
+    counters.deleted += DeleteSent(store, options.retention);
+  }
+
+  void Loop() {
+    auto error_backoff = std::chrono::milliseconds(100);
+    while (true) {
+      {
+        std::lock_guard lock(mutex);
+        if (stop_requested) break;
+        notified = false;
+      }
+      std::size_t claimed = 0;
+      try {
+        claimed = Cycle();
+        error_backoff = std::chrono::milliseconds(100);
+      } catch (const std::exception& e) {
+        counters.errors++;
+        log::Error("outbox relay cycle failed; retrying", {{"error", e.what()}, {"retry_in_ms", error_backoff.count()}});
+        std::unique_lock lock(mutex);
+        wake.wait_for(lock, error_backoff, [&] { return stop_requested; });
+        error_backoff = std::min(error_backoff * 2, std::chrono::milliseconds(5000));
+        continue;
+      } catch (...) {
+        counters.errors++;
+        log::Error("outbox relay cycle failed with an unknown exception");
+        continue;
+      }
+      if (claimed >= options.batch_size) continue;  // more rows are probably waiting
+      std::unique_lock lock(mutex);
+      wake.wait_for(lock, options.sweep_interval, [&] { return stop_requested || notified; });
+    }
+    DropConnection();
+  }
+};
+
+Relay::Relay(store::Store& store, RelayOptions options) {
+  options.Validate();
+  impl_ = std::make_unique<Impl>(store, std::move(options));
+}
+
+Relay::~Relay() {
+  try {
+    Stop();
+  } catch (...) {
+  }
+}
+
+void Relay::Start() {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->thread.joinable()) return;
+  impl_->stop_requested = false;
+  impl_->thread = std::thread([impl = impl_.get()] { impl->Loop(); });
+}
+
+void Relay::Stop() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stop_requested = true;
+  }
+  impl_->wake.notify_all();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void Relay::Notify() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->notified = true;
+  }
+  impl_->wake.notify_one();
+}
+
+std::size_t Relay::RunOnce() { return impl_->Cycle(); }
+
+RelayStats Relay::Stats() const {
+  const auto& c = impl_->counters;
+  return RelayStats{c.cycles, c.published, c.confirmed, c.returned, c.nacked, c.refused, c.unknown, c.deleted, c.errors};
+}
+
+}  // namespace choreo::outbox
