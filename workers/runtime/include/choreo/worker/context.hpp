@@ -1,0 +1,57 @@
+#pragma once
+// What a handler sees of one message: the incoming envelope, the store transaction its
+// effects go into, and a way to emit events (appended to the outbox in the same
+// transaction, published by the relay after commit). No AMQP, no inbox.
+#include <string>
+#include <vector>
+
+#include "choreo/contracts/envelope.hpp"
+#include "choreo/contracts/events.hpp"
+#include "choreo/outbox/outbox.hpp"
+#include "choreo/store/store.hpp"
+
+namespace choreo::worker {
+
+class Context {
+ public:
+  Context(const contracts::Envelope& message, store::Tx& tx, std::string worker, int attempt)
+      : message_(message), tx_(tx), worker_(std::move(worker)), attempt_(attempt) {}
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  const contracts::Envelope& Message() const { return message_; }
+  // The order this message belongs to (the envelope's correlation id).
+  const std::string& CorrelationId() const { return message_.correlation_id; }
+  store::Tx& Tx() { return tx_; }
+  const std::string& Worker() const { return worker_; }
+  // 1 on the first delivery, 2 after the first retry, ...
+  int Attempt() const { return attempt_; }
+
+  // Emits `event` as caused by the incoming message (same correlation id, causation id =
+  // incoming message id). Returns the new message id.
+  template <contracts::Event E>
+  std::string Publish(const E& event) {
+    return PublishEnvelope(contracts::MakeEnvelope(event, message_));
+  }
+
+  // Emits a prepared envelope on its type's exchange (routing key = type).
+  std::string PublishEnvelope(const contracts::Envelope& envelope);
+
+  // Envelopes emitted so far in this transaction (for tests and logs).
+  const std::vector<std::string>& Emitted() const { return emitted_; }
+
+ private:
+  const contracts::Envelope& message_;
+  store::Tx& tx_;
+  std::string worker_;
+  int attempt_;
+  std::vector<std::string> emitted_;
+};
+
+// Appends `envelope` to the outbox of `tx` with the AMQP properties the contracts define
+// (message id, type, correlation id, producer, version and causation headers, and the
+// expiration of self-addressed delayed messages). Used by Context and by producers that
+// are not handlers (the gateway).
+void AppendEnvelope(store::Tx& tx, const contracts::Envelope& envelope);
+
+}  // namespace choreo::worker

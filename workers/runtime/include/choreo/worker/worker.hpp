@@ -1,0 +1,136 @@
+#pragma once
+// The worker runtime: what engineers build new workers on.
+//
+//   choreo::worker::Worker worker(options);            // name, broker, store, ...
+//   worker.Migrations({{1, "create stock", "CREATE TABLE ..."}});
+//   worker.On<contracts::OrderPlaced>([](Context& ctx, const contracts::OrderPlaced& e) {
+//     ctx.Tx().Run("UPDATE ...", ...);                 // state, in the message's transaction
+//     ctx.Publish(contracts::InventoryReserved{...});  // outbox, same transaction
+//   });
+//   worker.Run();                                      // until Stop() or SIGTERM
+//
+// For each delivery the runtime validates the envelope against its schema, opens one
+// store transaction, records the message in the inbox (a duplicate is acked without
+// running the handler), runs the handler, commits, wakes the outbox relay and acks. A
+// failure is routed by one policy (policy.hpp): contract violations and PermanentError are
+// dead-lettered at once with the reason in headers; anything else is retried through the
+// retry queues with growing delays, then dead-lettered.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "choreo/amqp/options.hpp"
+#include "choreo/config/options.hpp"
+#include "choreo/contracts/events.hpp"
+#include "choreo/worker/context.hpp"
+#include "choreo/worker/errors.hpp"
+
+namespace choreo::worker {
+
+struct WorkerOptions {
+  // Component name: its queue (contracts/topology.hpp), inbox consumer name, metrics label.
+  std::string name;
+  std::string amqp_url = "amqp://guest:guest@127.0.0.1:5672/";
+  std::string store_url;  // default: sqlite:var/data/<name>.db
+  uint16_t prefetch = 256;
+  // Deliveries handled in one store transaction (one commit, one multiple-ack).
+  std::size_t batch_size = 1;
+  // Retry delays come from the topology (one retry queue per step); this caps the number
+  // of retries used (<= the number of retry queues). 0 = dead-letter on first failure.
+  int max_retries = 4;
+  std::chrono::milliseconds shutdown_timeout{10000};
+  std::chrono::milliseconds poll_interval{200};  // also bounds Stop() latency
+  // HTTP port of /healthz, /readyz, /metrics; -1 = no HTTP server, 0 = ephemeral.
+  int http_port = -1;
+  std::size_t store_pool_size = 4;
+  // Outbox relay and retention.
+  std::chrono::milliseconds outbox_retention{std::chrono::hours(24)};
+  std::chrono::milliseconds inbox_retention{std::chrono::hours(24 * 7)};
+
+  // Throws std::invalid_argument naming the offending field.
+  void Validate() const;
+};
+
+using RawHandler = std::function<void(Context&)>;
+
+struct WorkerStats {
+  uint64_t handled = 0;        // committed and acked
+  uint64_t duplicates = 0;     // inbox hit: acked without effect
+  uint64_t retried = 0;
+  uint64_t dead_lettered = 0;
+};
+
+class Worker {
+ public:
+  explicit Worker(WorkerOptions options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // The worker's own schema, applied at start-up as component `name`.
+  Worker& Migrations(std::vector<store::Migration> migrations);
+  // Runs once at start-up after migrations (e.g. seed a catalog). May throw: Run fails.
+  Worker& OnStart(std::function<void(store::Store&)> hook);
+
+  template <contracts::Event E>
+  Worker& On(std::function<void(Context&, const E&)> handler) {
+    return OnRaw(std::string(E::kType), [h = std::move(handler)](Context& ctx) {
+      h(ctx, contracts::PayloadAs<E>(ctx.Message()));
+    });
+  }
+  Worker& OnRaw(std::string event_type, RawHandler handler);
+
+  // Migrates, starts the relay, declares the topology and consumes until Stop() (or a
+  // SIGTERM/SIGINT when installed with InstallSignalHandlers). While the broker is
+  // unreachable it keeps retrying with backoff (the store and outbox keep working).
+  // Drains the deliveries in hand, stops the relay, returns. Throws on start-up failures
+  // of the store or a start hook only.
+  void Run();
+  // Thread-safe and async-signal-safe: sets a flag the loop polls.
+  void Stop();
+  // Blocks until Run() has declared its topology and is consuming (tests); false on timeout.
+  bool WaitUntilReady(std::chrono::milliseconds timeout);
+
+  // The worker's store (available after construction). Producers that share the
+  // worker's process (the gateway) append to its outbox through AppendEnvelope and then
+  // call NotifyOutbox() so the relay publishes at once.
+  store::Store& Store();
+  void NotifyOutbox();
+  // Whether the worker currently has a working broker connection (readiness).
+  bool BrokerConnected() const;
+  const WorkerOptions& Options() const;
+  WorkerStats Stats() const;
+  // The bound HTTP port (after WaitUntilReady), or -1.
+  int HttpPort() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// SIGTERM and SIGINT call worker.Stop(). One worker per process.
+void InstallSignalHandlers(Worker& worker);
+
+// A worker executable's main: parses the common flags (--amqp-url/CHOREO_AMQP_URL,
+// --store-url/CHOREO_STORE_URL, --http-port/CHOREO_HTTP_PORT, --prefetch, --batch-size,
+// --max-retries, --log-level, --help) plus the worker's own (added by `add_flags`), builds
+// the worker, lets `configure` register migrations and handlers (reading its own flags),
+// installs signal handlers and runs. Returns the process exit code (0 after a SIGTERM
+// drain, 2: usage error, 1: start-up failure).
+//
+//   int main(int argc, char** argv) {
+//     return choreo::worker::Main(argc, argv, "shipping",
+//         [](choreo::config::Options& flags) {
+//           flags.Add("countries", "CHOREO_SHIPPING_COUNTRIES", "DE,FR", "destinations served");
+//         },
+//         [](choreo::worker::Worker& worker, const choreo::config::Options& flags) {
+//           shipping::Register(worker, ParseCountries(flags.Get("countries")));
+//         });
+//   }
+int Main(int argc, char** argv, std::string name, const std::function<void(config::Options&)>& add_flags,
+         const std::function<void(Worker&, const config::Options&)>& configure);
+
+}  // namespace choreo::worker

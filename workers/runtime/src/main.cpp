@@ -1,0 +1,79 @@
+#include <csignal>
+#include <cstdio>
+
+#include "choreo/config/options.hpp"
+#include "choreo/log/log.hpp"
+#include "choreo/worker/worker.hpp"
+
+namespace choreo::worker {
+
+namespace {
+std::atomic<Worker*> g_signal_target{nullptr};
+
+extern "C" void OnStopSignal(int) {
+  // Only an atomic store: async-signal-safe.
+  if (Worker* w = g_signal_target.load()) w->Stop();
+}
+}  // namespace
+
+void InstallSignalHandlers(Worker& worker) {
+  g_signal_target = &worker;
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  // A broker that drops the socket must not kill the process with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+int Main(int argc, char** argv, std::string name, const std::function<void(config::Options&)>& add_flags,
+         const std::function<void(Worker&, const config::Options&)>& configure) {
+  config::Options flags(name + "-worker", "choreo " + name + " worker: consumes its queue, runs its handlers.");
+  flags.Add("amqp-url", "CHOREO_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/", "broker URL")
+      .Add("store-url", "CHOREO_STORE_URL", "sqlite:var/data/" + name + ".db", "store URL (sqlite:PATH or postgresql://...)")
+      .Add("http-port", "CHOREO_HTTP_PORT", "-1", "port of /healthz, /readyz, /metrics on 127.0.0.1 (-1: off)")
+      .Add("prefetch", "CHOREO_PREFETCH", "256", "unacknowledged deliveries in flight")
+      .Add("batch-size", "CHOREO_BATCH_SIZE", "1", "deliveries per store transaction")
+      .Add("max-retries", "CHOREO_MAX_RETRIES", "4", "retries of a failing message before it is dead-lettered")
+      .Add("log-level", "CHOREO_LOG_LEVEL", "info", "debug | info | warn | error")
+      .AddFlag("help", "print this help");
+  if (add_flags) add_flags(flags);
+  WorkerOptions options;
+  try {
+    flags.Parse(argc, argv);
+    if (flags.GetFlag("help")) {
+      std::printf("%s", flags.Usage().c_str());
+      return 0;
+    }
+    log::SetComponent(name + "-worker");
+    log::SetLevel(log::ParseLevel(flags.Get("log-level")));
+    options.name = name;
+    options.amqp_url = flags.Get("amqp-url");
+    options.store_url = flags.Get("store-url");
+    options.http_port = static_cast<int>(flags.GetInt("http-port"));
+    options.prefetch = static_cast<uint16_t>(flags.GetInt("prefetch"));
+    options.batch_size = static_cast<std::size_t>(flags.GetInt("batch-size"));
+    options.max_retries = static_cast<int>(flags.GetInt("max-retries"));
+    options.Validate();
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "%s: %s\n\n%s", (name + "-worker").c_str(), e.what(), flags.Usage().c_str());
+    return 2;
+  }
+  try {
+    nlohmann::json effective = nlohmann::json::object();
+    for (const auto& [k, v] : flags.Effective()) effective[k] = v;
+    log::Info("starting", {{"config", effective}});
+    Worker worker(options);
+    configure(worker, flags);
+    InstallSignalHandlers(worker);
+    worker.Run();
+    g_signal_target = nullptr;
+    return 0;
+  } catch (const std::exception& e) {
+    log::Error("worker failed", {{"error", e.what()}});
+    return 1;
+  }
+}
+
+}  // namespace choreo::worker

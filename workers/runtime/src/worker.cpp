@@ -1,0 +1,403 @@
+#include "choreo/worker/worker.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include "choreo/amqp/connection.hpp"
+#include "choreo/amqp/consumer.hpp"
+#include "choreo/amqp/error.hpp"
+#include "choreo/amqp/publisher.hpp"
+#include "choreo/contracts/catalog.hpp"
+#include "choreo/contracts/dead_letter.hpp"
+#include "choreo/contracts/error.hpp"
+#include "choreo/contracts/time.hpp"
+#include "choreo/contracts/topology.hpp"
+#include "choreo/contracts/validation.hpp"
+#include "choreo/http/admin_server.hpp"
+#include "choreo/log/log.hpp"
+#include "choreo/metrics/metrics.hpp"
+#include "choreo/outbox/inbox.hpp"
+#include "choreo/outbox/outbox.hpp"
+#include "choreo/outbox/relay.hpp"
+#include "choreo/worker/policy.hpp"
+#include "declare.hpp"
+
+namespace choreo::worker {
+
+namespace dl = contracts::dead_letter;
+namespace topo = contracts::topology;
+using Clock = std::chrono::steady_clock;
+
+void WorkerOptions::Validate() const {
+  if (name.empty()) throw std::invalid_argument("worker: name is required");
+  amqp::ParseUrl(amqp_url);  // throws std::invalid_argument naming the problem
+  if (prefetch == 0) throw std::invalid_argument("worker: prefetch must be at least 1");
+  if (batch_size == 0) throw std::invalid_argument("worker: batch_size must be at least 1");
+  if (batch_size > prefetch) throw std::invalid_argument("worker: batch_size must not exceed prefetch");
+  if (max_retries < 0) throw std::invalid_argument("worker: max_retries must not be negative");
+  if (poll_interval.count() <= 0) throw std::invalid_argument("worker: poll_interval must be positive");
+  if (http_port < -1 || http_port > 65535) throw std::invalid_argument("worker: http_port must be -1..65535");
+  if (store_pool_size == 0) throw std::invalid_argument("worker: store_pool_size must be at least 1");
+}
+
+namespace {
+
+std::string Truncate(std::string_view text, std::size_t max) {
+  return std::string(text.substr(0, std::min(text.size(), max)));
+}
+
+// Counter deltas from the relay's cumulative stats, so relay figures appear as ordinary
+// Prometheus counters.
+struct RelayCounterBridge {
+  uint64_t last = 0;
+  void Update(metrics::Counter& counter, uint64_t now) {
+    if (now > last) counter.Inc(static_cast<double>(now - last));
+    last = now;
+  }
+};
+
+}  // namespace
+
+struct Worker::Impl {
+  explicit Impl(WorkerOptions o) : options(std::move(o)) {
+    if (options.store_url.empty()) options.store_url = "sqlite:var/data/" + options.name + ".db";
+    options.Validate();
+    topology = topo::ForWorker(options.name);
+    store = std::make_unique<store::Store>(
+        store::StoreOptions{.url = options.store_url, .pool_size = options.store_pool_size});
+    auto& registry = metrics::Registry::Default();
+    const metrics::Labels w{{"worker", options.name}};
+    m_retried = &registry.GetCounter("choreo_messages_retried_total", "Deliveries sent to a retry queue", w);
+    m_published = &registry.GetCounter("choreo_messages_published_total", "Outbox rows published and confirmed", w);
+    m_backlog = &registry.GetGauge("choreo_outbox_backlog", "Outbox rows not yet published", w);
+    m_backlog_age = &registry.GetGauge("choreo_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", w);
+  }
+
+  WorkerOptions options;
+  topo::WorkerTopology topology;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<outbox::Relay> relay;
+  std::unique_ptr<http::AdminServer> http_server;
+  std::vector<store::Migration> migrations;
+  std::vector<std::function<void(store::Store&)>> start_hooks;
+  std::unordered_map<std::string, RawHandler> handlers;
+
+  // The consuming thread's broker objects (rabbitmq-c: one connection per thread).
+  std::unique_ptr<amqp::Connection> connection;
+  std::unique_ptr<amqp::Publisher> publisher;
+  std::unique_ptr<amqp::Consumer> consumer;
+
+  // Lock-free, hence safe to set from a signal handler.
+  std::atomic<bool> stop_flag{false};
+  static_assert(std::atomic<bool>::is_always_lock_free);
+  std::atomic<bool> broker_connected{false};
+  std::mutex ready_mutex;
+  std::condition_variable ready_cv;
+  bool ready = false;
+
+  std::atomic<uint64_t> handled{0}, duplicates{0}, retried{0}, dead_lettered{0};
+  metrics::Counter* m_retried;
+  metrics::Counter* m_published;
+  metrics::Gauge* m_backlog;
+  metrics::Gauge* m_backlog_age;
+  RelayCounterBridge published_bridge;
+
+  bool Stopping() const { return stop_flag.load(); }
+
+  metrics::Counter& Consumed(const std::string& type, const char* outcome) {
+    return metrics::Registry::Default().GetCounter("choreo_messages_consumed_total", "Deliveries consumed, by outcome",
+                                                   {{"worker", options.name}, {"type", type}, {"outcome", outcome}});
+  }
+  metrics::Counter& DeadLettered(const std::string& error_class) {
+    return metrics::Registry::Default().GetCounter("choreo_messages_dead_lettered_total", "Deliveries dead-lettered",
+                                                   {{"worker", options.name}, {"error_class", error_class}});
+  }
+  metrics::Histogram& Latency(const std::string& type) {
+    return metrics::Registry::Default().GetHistogram("choreo_handler_duration_seconds",
+                                                     "Time from delivery to commit of one message",
+                                                     metrics::DefaultLatencyBuckets(),
+                                                     {{"worker", options.name}, {"type", type}});
+  }
+
+  void Start() {
+    store->Migrate(options.name, migrations);
+    outbox::InstallSchema(*store);
+    for (auto& hook : start_hooks) hook(*store);
+
+    outbox::RelayOptions relay_options;
+    relay_options.amqp = BrokerOptions("relay");
+    relay_options.retention = options.outbox_retention;
+    relay = std::make_unique<outbox::Relay>(*store, relay_options);
+    relay->Start();
+
+    metrics::Registry::Default().AddCollector([this] {
+      outbox::OutboxStatus status = outbox::Status(*store);
+      m_backlog->Set(static_cast<double>(status.pending));
+      m_backlog_age->Set(status.oldest_pending_age ? static_cast<double>(status.oldest_pending_age->count()) / 1000.0 : 0.0);
+      published_bridge.Update(*m_published, relay->Stats().confirmed);
+    });
+    if (options.http_port >= 0) {
+      http::AdminServerOptions http_options;
+      http_options.port = static_cast<uint16_t>(options.http_port);
+      http_server = std::make_unique<http::AdminServer>(http_options, metrics::Registry::Default(),
+                                                        [this] { return ReadinessProblem(); });
+      http_server->Start();
+    }
+  }
+
+  std::string ReadinessProblem() {
+    if (!broker_connected) return "broker unreachable";
+    try {
+      store->InTransaction([](store::Tx& tx) { tx.Run("SELECT 1"); });
+    } catch (const std::exception& e) {
+      return std::string("store unreachable: ") + e.what();
+    }
+    return "";
+  }
+
+  amqp::ConnectionOptions BrokerOptions(const std::string& role) const {
+    amqp::ConnectionOptions o;
+    o.url = options.amqp_url;
+    o.connection_name = options.name + "-" + role;
+    // Bounded, so a long outage hands control back to our loops, which check for Stop().
+    o.reconnect.max_attempts = 3;
+    o.reconnect.max_delay = std::chrono::milliseconds(2000);
+    return o;
+  }
+
+  void Connect() {
+    connection = std::make_unique<amqp::Connection>(BrokerOptions("consumer"));
+    detail::DeclareTopology(*connection, topology);
+    publisher = std::make_unique<amqp::Publisher>(*connection, amqp::PublisherOptions{.window = 64});
+    consumer = std::make_unique<amqp::Consumer>(
+        *connection, amqp::ConsumerOptions{.queue = topology.work.name, .prefetch = options.prefetch});
+    broker_connected = true;
+    {
+      std::lock_guard lock(ready_mutex);
+      ready = true;
+    }
+    ready_cv.notify_all();
+    log::Info("consuming", {{"queue", topology.work.name}, {"prefetch", options.prefetch}});
+  }
+
+  void Disconnect() {
+    broker_connected = false;
+    // Unacknowledged deliveries go back to the queue when the connection closes.
+    consumer.reset();
+    publisher.reset();
+    connection.reset();
+  }
+
+  void Loop() {
+    auto backoff = std::chrono::milliseconds(100);
+    auto last_cleanup = Clock::now();
+    while (!Stopping()) {
+      try {
+        if (!connection) Connect();
+        backoff = std::chrono::milliseconds(100);
+        std::optional<amqp::Delivery> delivery = consumer->Next(options.poll_interval);
+        if (delivery) Process(*delivery);
+        if (Clock::now() - last_cleanup > std::chrono::minutes(10)) {
+          last_cleanup = Clock::now();
+          outbox::DeleteInboxOlderThan(*store, options.inbox_retention);
+        }
+      } catch (const std::exception& e) {
+        // Broker gone, channel refused, store down: drop the connection (unacked
+        // deliveries are redelivered) and start over after a pause.
+        log::Error("consumer loop error; reconnecting", {{"error", e.what()}, {"retry_in_ms", backoff.count()}});
+        Disconnect();
+        for (auto until = Clock::now() + backoff; Clock::now() < until && !Stopping();) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      }
+    }
+    Disconnect();
+  }
+
+  // One delivery: validate, inbox + handler + outbox in one transaction, commit, ack.
+  // Failures are routed by the policy; only broker errors escape (to Loop).
+  void Process(const amqp::Delivery& delivery) {
+    const auto started = Clock::now();
+    const int attempt = AttemptFromHeaders(delivery.message.headers, topology.work.name);
+    contracts::Envelope envelope;
+    try {
+      envelope = contracts::ParseAndValidate(delivery.message.body);
+    } catch (const contracts::ContractError& e) {
+      return Fail(delivery, nullptr, FailureKind::kContract, e.what(), attempt);
+    }
+    auto handler = handlers.find(envelope.type);
+    if (handler == handlers.end()) {
+      return Fail(delivery, &envelope, FailureKind::kUnknownEvent,
+                  "worker '" + options.name + "' has no handler for event type '" + envelope.type + "'", attempt);
+    }
+    bool duplicate = false;
+    try {
+      store->InTransaction([&](store::Tx& tx) {
+        if (!outbox::TryRecord(tx, options.name, envelope.message_id)) {
+          duplicate = true;
+          return;
+        }
+        Context ctx(envelope, tx, options.name, attempt);
+        handler->second(ctx);
+      });
+    } catch (const PermanentError& e) {
+      return Fail(delivery, &envelope, FailureKind::kPermanent, e.what(), attempt);
+    } catch (const contracts::ContractError& e) {
+      return Fail(delivery, &envelope, FailureKind::kContract, e.what(), attempt);
+    } catch (const TransientError& e) {
+      return Fail(delivery, &envelope, FailureKind::kTransient, e.what(), attempt);
+    } catch (const store::TransientStoreError& e) {
+      return Fail(delivery, &envelope, FailureKind::kTransient, e.what(), attempt);
+    } catch (const std::exception& e) {
+      return Fail(delivery, &envelope, FailureKind::kUnexpected, e.what(), attempt);
+    }
+    if (!duplicate) relay->Notify();
+    consumer->Ack(delivery);
+    if (duplicate) {
+      duplicates++;
+      Consumed(envelope.type, "duplicate").Inc();
+      log::Debug("duplicate acknowledged without effect", LogFields(envelope));
+    } else {
+      handled++;
+      Consumed(envelope.type, "handled").Inc();
+      Latency(envelope.type).Observe(std::chrono::duration<double>(Clock::now() - started).count());
+    }
+  }
+
+  nlohmann::json LogFields(const contracts::Envelope& e) const {
+    return {{"worker", options.name}, {"type", e.type}, {"message_id", e.message_id},
+            {"correlation_id", e.correlation_id}, {"causation_id", e.causation_id}};
+  }
+
+  void Fail(const amqp::Delivery& delivery, const contracts::Envelope* envelope, FailureKind kind,
+            const std::string& error, int attempt) {
+    Decision decision = Decide(kind, attempt, options.max_retries);
+    const std::string type = envelope ? envelope->type : delivery.message.type;
+    nlohmann::json fields = envelope ? LogFields(*envelope)
+                                     : nlohmann::json{{"worker", options.name}, {"message_id", delivery.message.message_id}};
+    fields["error"] = Truncate(error, 1000);
+    fields["attempt"] = attempt;
+
+    amqp::Message copy = delivery.message;
+    copy.headers.Erase(amqp::kPublishSeqHeader);
+    // The first failure records where the message came from; later copies (retries arrive
+    // through the default exchange) keep it.
+    if (!copy.headers.Find(dl::kOriginalExchange)) {
+      copy.headers.Set(std::string(dl::kOriginalExchange), amqp::FieldValue(delivery.exchange));
+      copy.headers.Set(std::string(dl::kOriginalRoutingKey), amqp::FieldValue(delivery.routing_key));
+    }
+    copy.headers.Set(std::string(dl::kOriginalQueue), amqp::FieldValue(topology.work.name));
+    copy.headers.Set(std::string(dl::kWorker), amqp::FieldValue(options.name));
+    copy.headers.Set(std::string(dl::kErrorMessage), amqp::FieldValue(Truncate(error, 1000)));
+    copy.headers.Set(std::string(dl::kAttempts), amqp::FieldValue(static_cast<int64_t>(attempt)));
+
+    std::string exchange, routing_key;
+    if (decision.action == Decision::Action::kRetry) {
+      exchange = "";  // default exchange: routing key = queue name
+      routing_key = topo::RetryQueueName(topology.work.name, decision.retry_step);
+      fields["retry_queue"] = routing_key;
+    } else {
+      copy.headers.Set(std::string(dl::kErrorClass), amqp::FieldValue(decision.error_class));
+      copy.headers.Set(std::string(dl::kDeadLetteredAt), amqp::FieldValue(contracts::NowRfc3339()));
+      exchange = std::string(topo::kDeadLetterExchange);
+      routing_key = topo::DeadLetterQueueName(topology.work.name);
+      fields["error_class"] = decision.error_class;
+    }
+    // Publish with confirm BEFORE acking the original: a crash in between leaves two
+    // copies (the inbox dedupes), never none.
+    const uint64_t seq = publisher->Publish(exchange, routing_key, copy);
+    bool confirmed = false;
+    for (const amqp::PublishResult& r : publisher->WaitForConfirms(std::chrono::seconds(30))) {
+      if (r.seq == seq) confirmed = r.outcome == amqp::PublishOutcome::kConfirmed;
+    }
+    if (!confirmed) {
+      // Leave it with the broker; it comes back and the policy runs again.
+      consumer->Nack(delivery, /*requeue=*/true);
+      throw amqp::ConnectionError("could not move message " + delivery.message.message_id + " to " + routing_key, 0);
+    }
+    consumer->Ack(delivery);
+    if (decision.action == Decision::Action::kRetry) {
+      retried++;
+      m_retried->Inc();
+      Consumed(type, "retried").Inc();
+      log::Warn("handler failed; retrying later", fields);
+    } else {
+      dead_lettered++;
+      DeadLettered(decision.error_class).Inc();
+      Consumed(type, "dead_lettered").Inc();
+      log::Error("message dead-lettered", fields);
+    }
+  }
+};
+
+Worker::Worker(WorkerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Worker::~Worker() {
+  try {
+    if (impl_->relay) impl_->relay->Stop();
+    if (impl_->http_server) impl_->http_server->Stop();
+  } catch (...) {
+  }
+}
+
+Worker& Worker::Migrations(std::vector<store::Migration> migrations) {
+  impl_->migrations = std::move(migrations);
+  return *this;
+}
+
+Worker& Worker::OnStart(std::function<void(store::Store&)> hook) {
+  impl_->start_hooks.push_back(std::move(hook));
+  return *this;
+}
+
+Worker& Worker::OnRaw(std::string event_type, RawHandler handler) {
+  if (!contracts::FindEvent(event_type)) throw std::invalid_argument("no contract for event type '" + event_type + "'");
+  const auto& events = impl_->topology.events;
+  if (std::find(events.begin(), events.end(), event_type) == events.end()) {
+    throw std::invalid_argument("worker '" + impl_->options.name + "' is not subscribed to '" + event_type +
+                                "' in contracts/topology: add the subscription there first");
+  }
+  impl_->handlers[std::move(event_type)] = std::move(handler);
+  return *this;
+}
+
+void Worker::Run() {
+  impl_->Start();
+  log::Info("worker started", {{"worker", impl_->options.name}, {"store", store::RedactUrl(impl_->options.store_url)},
+                               {"http_port", HttpPort()}});
+  impl_->Loop();
+  impl_->relay->Stop();
+  if (impl_->http_server) impl_->http_server->Stop();
+  log::Info("worker stopped", {{"worker", impl_->options.name}, {"handled", impl_->handled.load()}});
+}
+
+void Worker::Stop() { impl_->stop_flag = true; }
+
+bool Worker::WaitUntilReady(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->ready_mutex);
+  return impl_->ready_cv.wait_for(lock, timeout, [&] { return impl_->ready; });
+}
+
+store::Store& Worker::Store() { return *impl_->store; }
+
+void Worker::NotifyOutbox() {
+  if (impl_->relay) impl_->relay->Notify();
+}
+
+bool Worker::BrokerConnected() const { return impl_->broker_connected; }
+
+const WorkerOptions& Worker::Options() const { return impl_->options; }
+
+WorkerStats Worker::Stats() const {
+  return {impl_->handled, impl_->duplicates, impl_->retried, impl_->dead_lettered};
+}
+
+int Worker::HttpPort() const { return impl_->http_server ? impl_->http_server->Port() : -1; }
+
+}  // namespace choreo::worker

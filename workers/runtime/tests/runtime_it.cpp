@@ -1,0 +1,222 @@
+// The worker runtime against a real broker and store: the happy path, duplicates, and
+// every branch of the failure policy, observed from the outside (queues, headers, rows).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "choreo/amqp/connection.hpp"
+#include "choreo/amqp/consumer.hpp"
+#include "choreo/amqp/publisher.hpp"
+#include "choreo/contracts/dead_letter.hpp"
+#include "choreo/contracts/events.hpp"
+#include "choreo/contracts/time.hpp"
+#include "choreo/contracts/validation.hpp"
+#include "choreo/testing/test_database.hpp"
+#include "choreo/testing/testing.hpp"
+#include "choreo/worker/worker.hpp"
+
+namespace choreo::worker {
+namespace {
+
+using namespace std::chrono_literals;
+using Poco::Data::Keywords::into;
+namespace dl = contracts::dead_letter;
+
+contracts::InventoryCommitted Committed(const std::string& order_id) {
+  contracts::InventoryCommitted e;
+  e.order_id = order_id;
+  e.reservation_id = "res-1";
+  e.lines = {{.sku = "sku-001", .quantity = 2, .unit_price_minor = 1250}};
+  e.total_minor = 2500;
+  e.currency = "EUR";
+  e.shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"};
+  e.committed_at = contracts::NowRfc3339();
+  return e;
+}
+
+// Runs a "shipping" worker (a real topology entry) with test handlers in a fresh vhost.
+class RuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    vhost_ = std::make_unique<testing::TestVhost>("runtime");
+    db_ = std::make_unique<testing::TestDatabase>(testing::DbKind::kSqlite, "runtime");
+    amqp_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
+    publisher_ = std::make_unique<amqp::Publisher>(*amqp_);
+  }
+  void TearDown() override {
+    if (worker_) {
+      worker_->Stop();
+      if (thread_.joinable()) thread_.join();
+    }
+  }
+
+  void StartWorker(std::function<void(Context&, const contracts::InventoryCommitted&)> handler, int max_retries = 4) {
+    WorkerOptions options{.name = "shipping", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(),
+                          .max_retries = max_retries, .http_port = 0};
+    worker_ = std::make_unique<Worker>(options);
+    worker_->Migrations({{1, "create shipments", "CREATE TABLE shipments (order_id TEXT PRIMARY KEY)"}});
+    worker_->On<contracts::InventoryCommitted>(std::move(handler));
+    thread_ = std::thread([this] { worker_->Run(); });
+    ASSERT_TRUE(worker_->WaitUntilReady(20s));
+    // Observe what the worker emits on its exchange.
+    emitted_queue_ = testing::UniqueName("observe");
+    amqp_->DeclareQueue(amqp::QueueSpec::Quorum(emitted_queue_));
+    amqp_->Bind({.queue = emitted_queue_, .exchange = "shipping", .routing_key = "#"});
+  }
+
+  void PublishRaw(const std::string& body, const std::string& message_id) {
+    amqp::Message m{.body = body, .message_id = message_id, .content_type = "application/json",
+                    .type = "inventory.committed"};
+    publisher_->Publish("inventory", "inventory.committed", m);
+    auto results = publisher_->WaitForConfirms(10s);
+    ASSERT_EQ(results.size(), 1u);
+    ASSERT_EQ(results[0].outcome, amqp::PublishOutcome::kConfirmed);
+  }
+
+  contracts::Envelope Publish(const contracts::InventoryCommitted& e) {
+    contracts::Envelope env = contracts::MakeEnvelope(e);
+    PublishRaw(contracts::Serialize(env), env.message_id);
+    return env;
+  }
+
+  int64_t Shipments() {
+    Poco::Int64 n = 0;
+    worker_->Store().InTransaction([&](store::Tx& tx) { tx.Run("SELECT COUNT(*) FROM shipments", into(n)); });
+    return n;
+  }
+
+  std::optional<amqp::Delivery> GetDeadLetter(std::chrono::milliseconds timeout = 20s) {
+    std::optional<amqp::Delivery> d;
+    testing::WaitFor([&] { return (d = amqp_->Get("shipping.dlq", true)).has_value(); }, timeout, 20ms);
+    return d;
+  }
+
+  std::unique_ptr<testing::TestVhost> vhost_;
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<amqp::Connection> amqp_;
+  std::unique_ptr<amqp::Publisher> publisher_;
+  std::unique_ptr<Worker> worker_;
+  std::thread thread_;
+  std::string emitted_queue_;
+};
+
+void Ship(Context& ctx, const contracts::InventoryCommitted& e) {
+  ctx.Tx().Run("INSERT INTO shipments (order_id) VALUES (?)", e.order_id);
+  ctx.Publish(contracts::ShipmentScheduled{.order_id = e.order_id, .reservation_id = e.reservation_id,
+                                           .shipment_id = "shp-1", .carrier = "dhl",
+                                           .scheduled_at = contracts::NowRfc3339()});
+}
+
+TEST_F(RuntimeTest, HandlesCommitsAndPublishesThroughTheOutbox) {
+  StartWorker(Ship);
+  const std::string order = contracts::NewUuid();
+  contracts::Envelope in = Publish(Committed(order));
+  ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 1; }, 10s));
+  EXPECT_EQ(Shipments(), 1);
+
+  std::optional<amqp::Delivery> out;
+  ASSERT_TRUE(testing::WaitFor([&] { return (out = amqp_->Get(emitted_queue_, true)).has_value(); }, 10s, 20ms));
+  contracts::Envelope emitted = contracts::ParseAndValidate(out->message.body);
+  EXPECT_EQ(emitted.type, "shipment.scheduled");
+  EXPECT_EQ(emitted.correlation_id, order);
+  EXPECT_EQ(emitted.causation_id, in.message_id);
+  EXPECT_EQ(out->message.message_id, emitted.message_id);
+  EXPECT_EQ(out->routing_key, "shipment.scheduled");
+}
+
+TEST_F(RuntimeTest, DuplicateMessageIsAckedWithoutRunningTheHandlerAgain) {
+  std::atomic<int> runs{0};
+  StartWorker([&](Context& ctx, const contracts::InventoryCommitted& e) {
+    runs++;
+    Ship(ctx, e);
+  });
+  contracts::Envelope env = contracts::MakeEnvelope(Committed(contracts::NewUuid()));
+  PublishRaw(contracts::Serialize(env), env.message_id);
+  PublishRaw(contracts::Serialize(env), env.message_id);
+  ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().duplicates == 1; }, 10s));
+  EXPECT_EQ(worker_->Stats().handled, 1u);
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(Shipments(), 1);
+}
+
+TEST_F(RuntimeTest, MalformedMessageIsDeadLetteredAtOnceWithItsReason) {
+  std::atomic<int> runs{0};
+  StartWorker([&](Context&, const contracts::InventoryCommitted&) { runs++; });
+  PublishRaw("{not json", "bad-1");
+  auto d = GetDeadLetter();
+  ASSERT_TRUE(d.has_value());
+  const auto& h = d->message.headers;
+  EXPECT_EQ(h.GetString(dl::kErrorClass), std::string(dl::kContractError));
+  EXPECT_EQ(h.GetString(dl::kWorker), "shipping");
+  EXPECT_EQ(h.GetString(dl::kOriginalExchange), "inventory");
+  EXPECT_EQ(h.GetString(dl::kOriginalRoutingKey), "inventory.committed");
+  EXPECT_EQ(h.GetInt(dl::kAttempts), 1);
+  EXPECT_TRUE(h.GetString(dl::kDeadLetteredAt).has_value());
+  EXPECT_FALSE(h.GetString(dl::kErrorMessage).value_or("").empty());
+  EXPECT_EQ(d->message.message_id, "bad-1");
+  EXPECT_EQ(d->message.body, "{not json");
+  EXPECT_EQ(runs, 0);
+  EXPECT_EQ(worker_->Stats().dead_lettered, 1u);
+}
+
+TEST_F(RuntimeTest, PermanentErrorIsDeadLetteredAtOnceAndRollsBack) {
+  StartWorker([&](Context& ctx, const contracts::InventoryCommitted& e) {
+    Ship(ctx, e);  // effects that must be rolled back
+    throw PermanentError("destination not served");
+  });
+  Publish(Committed(contracts::NewUuid()));
+  auto d = GetDeadLetter();
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->message.headers.GetString(dl::kErrorClass), std::string(dl::kPermanentError));
+  EXPECT_EQ(d->message.headers.GetString(dl::kErrorMessage), "destination not served");
+  EXPECT_EQ(Shipments(), 0);
+  EXPECT_EQ(amqp_->InspectQueue(emitted_queue_).message_count, 0u);
+  EXPECT_EQ(worker_->Stats().retried, 0u);
+}
+
+TEST_F(RuntimeTest, TransientErrorIsRetriedWithBackoffThenSucceeds) {
+  std::vector<int> attempts;
+  std::mutex mutex;
+  StartWorker([&](Context& ctx, const contracts::InventoryCommitted& e) {
+    {
+      std::lock_guard lock(mutex);
+      attempts.push_back(ctx.Attempt());
+    }
+    if (ctx.Attempt() < 3) throw TransientError("provider unavailable");
+    Ship(ctx, e);
+  });
+  Publish(Committed(contracts::NewUuid()));
+  // Retry delays are 1 s then 4 s.
+  ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 1; }, 20s));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(attempts, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(worker_->Stats().retried, 2u);
+  EXPECT_EQ(Shipments(), 1);
+}
+
+TEST_F(RuntimeTest, TransientErrorIsDeadLetteredWhenRetriesAreUsedUp) {
+  StartWorker([&](Context&, const contracts::InventoryCommitted&) { throw TransientError("still down"); },
+              /*max_retries=*/1);
+  contracts::Envelope env = Publish(Committed(contracts::NewUuid()));
+  auto d = GetDeadLetter(20s);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->message.headers.GetString(dl::kErrorClass), std::string(dl::kTransientExhausted));
+  EXPECT_EQ(d->message.headers.GetInt(dl::kAttempts), 2);
+  // The original routing survives the trip through the retry queue.
+  EXPECT_EQ(d->message.headers.GetString(dl::kOriginalExchange), "inventory");
+  EXPECT_EQ(d->message.headers.GetString(dl::kOriginalRoutingKey), "inventory.committed");
+  EXPECT_EQ(d->message.message_id, env.message_id);
+  EXPECT_EQ(worker_->Stats().retried, 1u);
+}
+
+TEST_F(RuntimeTest, StopReturnsPromptlyAndUnhandledMessagesStayQueued) {
+  StartWorker(Ship);
+  worker_->Stop();
+  thread_.join();
+  Publish(Committed(contracts::NewUuid()));
+  EXPECT_EQ(amqp_->InspectQueue("shipping").message_count, 1u);
+}
+
+}  // namespace
+}  // namespace choreo::worker
