@@ -70,8 +70,10 @@ rabbit_env() {
   export ERL_EPMD_ADDRESS=127.0.0.1
 }
 
-rabbit_ctl() { ( rabbit_env; "$RABBIT_BIN/rabbitmqctl" -q -n "$RABBIT_NODE" "$@" ); }
-rabbit_running() { ( rabbit_env; "$RABBIT_BIN/rabbitmq-diagnostics" -q -n "$RABBIT_NODE" check_running >/dev/null 2>&1 ); }
+# The CLI tools run from the node's directory: when they fail they may leave an
+# erl_crash.dump in the working directory, which must not be the source tree.
+rabbit_ctl() { ( mkdir -p "$RABBIT_DIR"; cd "$RABBIT_DIR"; rabbit_env; "$RABBIT_BIN/rabbitmqctl" -q -n "$RABBIT_NODE" "$@" ); }
+rabbit_running() { ( mkdir -p "$RABBIT_DIR"; cd "$RABBIT_DIR"; rabbit_env; "$RABBIT_BIN/rabbitmq-diagnostics" -q -n "$RABBIT_NODE" check_running >/dev/null 2>&1 ); }
 
 rabbit_start() {
   if rabbit_running; then log "rabbitmq $RABBIT_NODE already running on 127.0.0.1:$RABBIT_PORT"; return 0; fi
