@@ -1,0 +1,257 @@
+// The order worker in-process against a real broker and store (SQLite and PostgreSQL):
+// events in on the context exchanges, order events out on `orders`, state and history in
+// its tables.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "choreo/amqp/connection.hpp"
+#include "choreo/amqp/publisher.hpp"
+#include "choreo/contracts/events.hpp"
+#include "choreo/contracts/time.hpp"
+#include "choreo/contracts/validation.hpp"
+#include "choreo/order/order_worker.hpp"
+#include "choreo/testing/test_database.hpp"
+#include "choreo/testing/testing.hpp"
+
+namespace choreo::order {
+namespace {
+
+using namespace std::chrono_literals;
+using contracts::Envelope;
+using testing::DbKind;
+
+contracts::OrderPlaced Placed(const std::string& order_id) {
+  contracts::OrderPlaced e;
+  e.order_id = order_id;
+  e.customer_id = "cust-1001";
+  e.lines = {{.sku = "sku-001", .quantity = 2}};
+  e.payment = {.method = contracts::PaymentMethod::kCard, .token = "tok_ok"};
+  e.shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"};
+  e.placed_at = contracts::NowRfc3339();
+  return e;
+}
+
+contracts::InventoryReserved Reserved(const std::string& order_id) {
+  return {.order_id = order_id, .reservation_id = "res-1",
+          .lines = {{.sku = "sku-001", .quantity = 2, .unit_price_minor = 1250}},
+          .total_minor = 2500, .currency = "EUR", .expires_at = contracts::NowRfc3339(),
+          .payment = {.method = contracts::PaymentMethod::kCard, .token = "tok_ok"}};
+}
+
+contracts::PaymentCaptured Captured(const std::string& order_id) {
+  return {.order_id = order_id, .reservation_id = "res-1", .payment_id = "ch-1", .amount_minor = 2500,
+          .currency = "EUR", .captured_at = contracts::NowRfc3339()};
+}
+
+contracts::InventoryCommitted Committed(const std::string& order_id) {
+  return {.order_id = order_id, .reservation_id = "res-1",
+          .lines = {{.sku = "sku-001", .quantity = 2, .unit_price_minor = 1250}},
+          .total_minor = 2500, .currency = "EUR",
+          .shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"},
+          .committed_at = contracts::NowRfc3339()};
+}
+
+contracts::ShipmentScheduled Scheduled(const std::string& order_id) {
+  return {.order_id = order_id, .reservation_id = "res-1", .shipment_id = "shp-1", .carrier = "parcelco",
+          .scheduled_at = contracts::NowRfc3339()};
+}
+
+class OrderWorkerIt : public ::testing::TestWithParam<DbKind> {
+ protected:
+  void SetUp() override {
+    vhost_ = std::make_unique<testing::TestVhost>("order");
+    db_ = std::make_unique<testing::TestDatabase>(GetParam(), "order");
+    amqp_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
+    publisher_ = std::make_unique<amqp::Publisher>(*amqp_);
+
+    worker_ = std::make_unique<worker::Worker>(
+        worker::WorkerOptions{.name = "order", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(), .http_port = -1});
+    Register(*worker_);
+    thread_ = std::thread([this] { worker_->Run(); });
+    ASSERT_TRUE(worker_->WaitUntilReady(30s));
+    // Only the worker's own events: order.placed travels on the same exchange.
+    observe_ = testing::UniqueName("observe-order");
+    amqp_->DeclareQueue(amqp::QueueSpec::Quorum(observe_));
+    for (const char* key : {"order.status_changed", "order.confirmed", "order.cancelled"}) {
+      amqp_->Bind({.queue = observe_, .exchange = "orders", .routing_key = key});
+    }
+  }
+
+  void TearDown() override {
+    if (worker_) worker_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  template <contracts::Event E>
+  Envelope Publish(const E& event) {
+    Envelope env = contracts::MakeEnvelope(event);
+    amqp::Message m{.body = contracts::Serialize(env), .message_id = env.message_id,
+                    .content_type = "application/json", .type = env.type};
+    publisher_->Publish(std::string(E::kExchange), env.type, m);
+    auto results = publisher_->WaitForConfirms(10s);
+    EXPECT_EQ(results.size(), 1u);
+    for (const auto& result : results) EXPECT_EQ(result.outcome, amqp::PublishOutcome::kConfirmed);
+    ++published_;
+    return env;
+  }
+
+  // Everything the worker emitted, up to and including the first status change of a
+  // fresh marker order. The relay publishes in commit order, so once the marker's event is
+  // here nothing emitted before it can still be on its way.
+  std::vector<Envelope> DrainUntilMarker() {
+    const std::string marker = "marker-" + contracts::NewUuid();
+    Publish(Placed(marker));
+    std::vector<Envelope> out;
+    bool seen = false;
+    testing::WaitFor(
+        [&] {
+          while (auto d = amqp_->Get(observe_, true)) {
+            Envelope env = contracts::ParseAndValidate(d->message.body);
+            if (env.correlation_id == marker) {
+              seen = true;
+            } else {
+              out.push_back(std::move(env));
+            }
+          }
+          return seen;
+        },
+        20s, 20ms);
+    EXPECT_TRUE(seen) << "marker order never reported";
+    return out;
+  }
+
+  bool WaitHandled() {
+    return testing::WaitFor([&] { return worker_->Stats().handled >= published_; }, 20s);
+  }
+
+  std::optional<OrderState> State(const std::string& order_id) {
+    return worker_->Store().InTransaction([&](store::Tx& tx) { return LoadOrder(tx, order_id); });
+  }
+  std::vector<HistoryEntry> History(const std::string& order_id) {
+    return worker_->Store().InTransaction([&](store::Tx& tx) { return LoadHistory(tx, order_id); });
+  }
+
+  std::unique_ptr<testing::TestVhost> vhost_;
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<amqp::Connection> amqp_;
+  std::unique_ptr<amqp::Publisher> publisher_;
+  std::unique_ptr<worker::Worker> worker_;
+  std::thread thread_;
+  std::string observe_;
+  uint64_t published_ = 0;
+};
+
+TEST_P(OrderWorkerIt, HappyPathReportsEveryTransitionAndOneConfirmation) {
+  const std::string order = contracts::NewUuid();
+  const Envelope placed = Publish(Placed(order));
+  Publish(Reserved(order));
+  Publish(Captured(order));
+  Publish(Committed(order));
+  const Envelope scheduled = Publish(Scheduled(order));
+  ASSERT_TRUE(WaitHandled());
+
+  const std::vector<Envelope> out = DrainUntilMarker();
+  std::vector<contracts::OrderStatusChanged> changes;
+  std::vector<contracts::OrderConfirmed> confirmed;
+  for (const Envelope& env : out) {
+    EXPECT_EQ(env.correlation_id, order);
+    EXPECT_EQ(env.producer, "order");
+    if (env.type == "order.status_changed") changes.push_back(contracts::PayloadAs<contracts::OrderStatusChanged>(env));
+    if (env.type == "order.confirmed") {
+      confirmed.push_back(contracts::PayloadAs<contracts::OrderConfirmed>(env));
+      EXPECT_EQ(env.causation_id, scheduled.message_id);
+    }
+    EXPECT_NE(env.type, "order.cancelled");
+  }
+  ASSERT_EQ(changes.size(), 4u);
+  const OrderStatus to[] = {OrderStatus::kPlaced, OrderStatus::kReserved, OrderStatus::kPaid, OrderStatus::kConfirmed};
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(changes[i].sequence, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(changes[i].to, to[i]);
+  }
+  EXPECT_EQ(out.front().causation_id, placed.message_id);
+  ASSERT_EQ(confirmed.size(), 1u);
+  EXPECT_EQ(confirmed[0].customer_id, "cust-1001");
+  EXPECT_EQ(confirmed[0].total_minor, 2500);
+  EXPECT_EQ(confirmed[0].currency, "EUR");
+  EXPECT_EQ(confirmed[0].shipment_id, "shp-1");
+
+  const auto state = State(order);
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(state->status, OrderStatus::kConfirmed);
+  EXPECT_EQ(state->sequence, 4);
+  EXPECT_TRUE(state->terminal_emitted);
+  const auto history = History(order);
+  ASSERT_EQ(history.size(), 5u);
+  EXPECT_EQ(history[0].event_type, "order.placed");
+  EXPECT_EQ(history[0].outcome, "created");
+  EXPECT_EQ(history[0].message_id, placed.message_id);
+  EXPECT_EQ(history[3].event_type, "inventory.committed");
+  EXPECT_EQ(history[3].outcome, "unchanged");
+  EXPECT_EQ(history[4].from, "paid");
+  EXPECT_EQ(history[4].to, "confirmed");
+}
+
+TEST_P(OrderWorkerIt, LatePlacedCompletesTheCancellationAndRepeatsChangeNothing) {
+  const std::string order = contracts::NewUuid();
+  Publish(contracts::InventoryRejected{.order_id = order, .reason = contracts::RejectionReason::kUnknownSku,
+                                       .skus = {"sku-404"}, .details = "sku-404 is not in the catalog",
+                                       .rejected_at = contracts::NowRfc3339()});
+  Publish(Placed(order));
+  Publish(Placed(order));  // the same business event under a new message id
+  Publish(Captured(order));  // a late event for a terminal order
+  ASSERT_TRUE(WaitHandled());
+
+  const std::vector<Envelope> out = DrainUntilMarker();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].type, "order.status_changed");
+  const auto change = contracts::PayloadAs<contracts::OrderStatusChanged>(out[0]);
+  EXPECT_EQ(change.sequence, 1);
+  EXPECT_FALSE(change.from.has_value());
+  EXPECT_EQ(change.to, OrderStatus::kCancelled);
+  EXPECT_EQ(change.reason, CancelReason::kUnknownSku);
+  ASSERT_EQ(out[1].type, "order.cancelled");
+  const auto cancelled = contracts::PayloadAs<contracts::OrderCancelled>(out[1]);
+  EXPECT_EQ(cancelled.customer_id, "cust-1001");
+  EXPECT_EQ(cancelled.reason, CancelReason::kUnknownSku);
+  EXPECT_EQ(cancelled.details, "sku-404 is not in the catalog");
+
+  const auto state = State(order);
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(state->status, OrderStatus::kCancelled);
+  EXPECT_EQ(state->customer_id, "cust-1001");
+  const auto history = History(order);
+  ASSERT_EQ(history.size(), 3u);  // rejected, placed (once), captured
+  EXPECT_EQ(history[1].outcome, "after_terminal");
+  EXPECT_EQ(history[2].event_type, "payment.captured");
+}
+
+TEST_P(OrderWorkerIt, StaleAndPostTerminalEventsAreIgnored) {
+  const std::string order = contracts::NewUuid();
+  Publish(Captured(order));  // creates the order as paid
+  Publish(Placed(order));    // stale
+  Publish(Reserved(order));  // stale, but teaches the total
+  Publish(Scheduled(order));
+  Publish(contracts::InventoryReleased{.order_id = order, .reservation_id = "res-1",
+                                       .reason = contracts::ReleaseReason::kExpired,
+                                       .lines = {{.sku = "sku-001", .quantity = 2}},
+                                       .released_at = contracts::NowRfc3339()});
+  ASSERT_TRUE(WaitHandled());
+
+  const std::vector<Envelope> out = DrainUntilMarker();
+  std::vector<std::string> types;
+  for (const Envelope& env : out) types.push_back(env.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"order.status_changed", "order.status_changed", "order.confirmed"}));
+  const auto state = State(order);
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(state->status, OrderStatus::kConfirmed);
+  EXPECT_EQ(state->sequence, 2);
+  EXPECT_FALSE(state->reason.has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Db, OrderWorkerIt, ::testing::Values(DbKind::kSqlite, DbKind::kPostgres),
+                         [](const auto& info) { return testing::DbKindName(info.param); });
+
+}  // namespace
+}  // namespace choreo::order

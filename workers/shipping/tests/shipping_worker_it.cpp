@@ -1,0 +1,142 @@
+// The shipping worker in-process against a real broker and store (SQLite and PostgreSQL).
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "choreo/amqp/connection.hpp"
+#include "choreo/amqp/publisher.hpp"
+#include "choreo/contracts/events.hpp"
+#include "choreo/contracts/time.hpp"
+#include "choreo/contracts/validation.hpp"
+#include "choreo/shipping/shipping.hpp"
+#include "choreo/testing/test_database.hpp"
+#include "choreo/testing/testing.hpp"
+
+namespace choreo::shipping {
+namespace {
+
+using namespace std::chrono_literals;
+using contracts::Envelope;
+using Poco::Data::Keywords::into;
+using testing::DbKind;
+
+contracts::InventoryCommitted Committed(const std::string& order_id, const std::string& country) {
+  return {.order_id = order_id, .reservation_id = "res-" + order_id,
+          .lines = {{.sku = "sku-001", .quantity = 1, .unit_price_minor = 1250}},
+          .total_minor = 1250, .currency = "EUR",
+          .shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "X", .postal_code = "1", .country = country},
+          .committed_at = contracts::NowRfc3339()};
+}
+
+class ShippingWorkerIt : public ::testing::TestWithParam<DbKind> {
+ protected:
+  void SetUp() override {
+    vhost_ = std::make_unique<testing::TestVhost>("shipping");
+    db_ = std::make_unique<testing::TestDatabase>(GetParam(), "shipping");
+    amqp_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
+    publisher_ = std::make_unique<amqp::Publisher>(*amqp_);
+    worker_ = std::make_unique<worker::Worker>(
+        worker::WorkerOptions{.name = "shipping", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url()});
+    Register(*worker_, ShippingConfig{.countries = ParseCountries("DE,FR"), .carrier = "parcelco"});
+    thread_ = std::thread([this] { worker_->Run(); });
+    ASSERT_TRUE(worker_->WaitUntilReady(30s));
+    observe_ = testing::UniqueName("observe-shipping");
+    amqp_->DeclareQueue(amqp::QueueSpec::Quorum(observe_));
+    amqp_->Bind({.queue = observe_, .exchange = "shipping", .routing_key = "#"});
+  }
+
+  void TearDown() override {
+    if (worker_) worker_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Envelope Publish(const contracts::InventoryCommitted& event) {
+    Envelope env = contracts::MakeEnvelope(event);
+    amqp::Message m{.body = contracts::Serialize(env), .message_id = env.message_id,
+                    .content_type = "application/json", .type = env.type};
+    publisher_->Publish("inventory", env.type, m);
+    auto results = publisher_->WaitForConfirms(10s);
+    EXPECT_EQ(results.size(), 1u);
+    for (const auto& result : results) EXPECT_EQ(result.outcome, amqp::PublishOutcome::kConfirmed);
+    return env;
+  }
+
+  // Everything emitted before the answer to a fresh marker order: the relay publishes in
+  // commit order, so nothing emitted earlier can still be on its way after it.
+  std::vector<Envelope> DrainUntilMarker() {
+    const std::string marker = "marker-" + contracts::NewUuid();
+    Publish(Committed(marker, "DE"));
+    std::vector<Envelope> out;
+    bool seen = false;
+    testing::WaitFor(
+        [&] {
+          while (auto d = amqp_->Get(observe_, true)) {
+            Envelope env = contracts::ParseAndValidate(d->message.body);
+            if (env.correlation_id == marker) {
+              seen = true;
+            } else {
+              out.push_back(std::move(env));
+            }
+          }
+          return seen;
+        },
+        20s, 20ms);
+    EXPECT_TRUE(seen) << "marker order never answered";
+    return out;
+  }
+
+  int64_t Bookings(const std::string& order_id) {
+    Poco::Int64 n = 0;
+    worker_->Store().InTransaction([&](store::Tx& tx) {
+      tx.Run("SELECT COUNT(*) FROM shipping_bookings WHERE order_id = ?", into(n), order_id);
+    });
+    return n;
+  }
+
+  std::unique_ptr<testing::TestVhost> vhost_;
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<amqp::Connection> amqp_;
+  std::unique_ptr<amqp::Publisher> publisher_;
+  std::unique_ptr<worker::Worker> worker_;
+  std::thread thread_;
+  std::string observe_;
+};
+
+TEST_P(ShippingWorkerIt, ServedDestinationIsBookedOnceEvenWhenTheCommitRepeats) {
+  const std::string order = contracts::NewUuid();
+  const Envelope first = Publish(Committed(order, "FR"));
+  Publish(Committed(order, "FR"));  // the same commit under a new message id
+  const std::vector<Envelope> out = DrainUntilMarker();
+
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, "shipment.scheduled");
+  EXPECT_EQ(out[0].correlation_id, order);
+  EXPECT_EQ(out[0].causation_id, first.message_id);
+  const auto scheduled = contracts::PayloadAs<contracts::ShipmentScheduled>(out[0]);
+  EXPECT_EQ(scheduled.reservation_id, "res-" + order);
+  EXPECT_EQ(scheduled.carrier, "parcelco");
+  EXPECT_FALSE(scheduled.shipment_id.empty());
+  EXPECT_EQ(Bookings(order), 1);
+  EXPECT_EQ(worker_->Stats().dead_lettered, 0u);
+}
+
+TEST_P(ShippingWorkerIt, OtherDestinationIsRejected) {
+  const std::string order = contracts::NewUuid();
+  Publish(Committed(order, "AQ"));
+  const std::vector<Envelope> out = DrainUntilMarker();
+
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, "shipment.rejected");
+  const auto rejected = contracts::PayloadAs<contracts::ShipmentRejected>(out[0]);
+  EXPECT_EQ(rejected.order_id, order);
+  EXPECT_EQ(rejected.reservation_id, "res-" + order);
+  EXPECT_EQ(rejected.reason, contracts::ShipmentRejectionReason::kUnsupportedDestination);
+  EXPECT_EQ(rejected.details, "no delivery to AQ");
+  EXPECT_EQ(Bookings(order), 1);  // the decision is kept, so a repeat cannot flip it
+}
+
+INSTANTIATE_TEST_SUITE_P(Db, ShippingWorkerIt, ::testing::Values(DbKind::kSqlite, DbKind::kPostgres),
+                         [](const auto& info) { return testing::DbKindName(info.param); });
+
+}  // namespace
+}  // namespace choreo::shipping
