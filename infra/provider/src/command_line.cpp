@@ -33,6 +33,7 @@ std::string ProviderUsage() {
          "  --store URL         ledger store (env CHOREO_PROVIDER_STORE_URL,\n"
          "                      default sqlite:var/data/provider.db; postgresql://... works too)\n"
          "  --flaky-failures N  503s per idempotency key before tok_flaky succeeds (default 2)\n"
+         "  --slow-ms N         how long a tok_slow charge takes (env CHOREO_PROVIDER_SLOW_MS, default 3000)\n"
          "  --threads N         request handler threads (default 16)\n"
          "  --log-level L       debug | info | warn | error (default info)\n";
 }
@@ -44,6 +45,9 @@ ProviderCommandLine ParseProviderArgs(
   ProviderServerOptions& options = command_line.options;
   if (auto port = get_env("CHOREO_PROVIDER_PORT"); port && !port->empty()) {
     options.port = ParsePort("CHOREO_PROVIDER_PORT", *port);
+  }
+  if (auto slow = get_env("CHOREO_PROVIDER_SLOW_MS"); slow && !slow->empty()) {
+    options.slow = std::chrono::milliseconds(ParseInteger<int>("CHOREO_PROVIDER_SLOW_MS", *slow, 0, 60000));
   }
   if (auto url = get_env("CHOREO_PROVIDER_STORE_URL"); url && !url->empty()) {
     options.store_url = *url;
@@ -69,6 +73,8 @@ ProviderCommandLine ParseProviderArgs(
       options.store_url = value();
     } else if (flag == "--flaky-failures") {
       options.flaky_failures = ParseInteger<int>(flag, value(), 0, 1000);
+    } else if (flag == "--slow-ms") {
+      options.slow = std::chrono::milliseconds(ParseInteger<int>(flag, value(), 0, 60000));
     } else if (flag == "--threads") {
       options.max_threads = ParseInteger<std::size_t>(flag, value(), 1, 1024);
     } else if (flag == "--log-level") {

@@ -182,7 +182,7 @@ Reply Ledger::Charge(std::string_view idempotency_key, const ChargeRequest& requ
     if (request.token == kTokenDecline) {
       status = "declined";
       reason = "card_declined";
-    } else if (request.token != kTokenOk && request.token != kTokenFlaky) {
+    } else if (request.token != kTokenOk && request.token != kTokenFlaky && request.token != kTokenSlow) {
       status = "declined";
       reason = "invalid_token";
     }

@@ -205,6 +205,10 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       fields["fault"] = "injected_5xx";
       return ProblemReply(503, "injected-fault", "Service Unavailable", "injected fault; retry");
     }
+    if (charge && charge->token == kTokenSlow) {
+      // Before the ledger: the charge (and its answer) happens only after the delay.
+      std::this_thread::sleep_for(state_.options.slow);
+    }
     if (charge) return {state_.ledger.Charge(key, *charge)};
     if (refund) return {state_.ledger.Refund(key, *refund)};
     return {state_.ledger.SendEmail(key, *email)};

@@ -22,6 +22,9 @@ class InvalidRequest : public std::invalid_argument {
 inline constexpr std::string_view kTokenOk = "tok_ok";
 inline constexpr std::string_view kTokenDecline = "tok_decline";
 inline constexpr std::string_view kTokenFlaky = "tok_flaky";
+// Succeeds, but only after ProviderServerOptions::slow_ms: makes a capture arrive after a
+// short reservation deadline (the expiry-vs-commit race of DESIGN.md section 1).
+inline constexpr std::string_view kTokenSlow = "tok_slow";
 
 // Idempotency keys are opaque to the provider; the bound keeps ledger rows and log lines
 // sane and the character set keeps them printable in both.

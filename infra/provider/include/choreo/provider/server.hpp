@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <chrono>
 #include <vector>
 
 namespace choreo::provider {
@@ -27,6 +28,8 @@ struct ProviderServerOptions {
   std::string store_url = "sqlite:var/data/provider.db";
   std::size_t store_pool_size = 4;
   int flaky_failures = 2;
+  // How long a tok_slow charge takes before it succeeds.
+  std::chrono::milliseconds slow{3000};
   // Bounded worker pool and accept queue: more concurrent connections are refused
   // rather than spawning threads without limit.
   std::size_t max_threads = 16;

@@ -1,0 +1,174 @@
+#include "choreo/payment/payment.hpp"
+
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "choreo/contracts/events.hpp"
+#include "choreo/contracts/time.hpp"
+#include "choreo/log/log.hpp"
+#include "choreo/payment/decisions.hpp"
+
+namespace choreo::payment {
+namespace {
+
+using Poco::Data::Keywords::into;
+using worker::Context;
+
+struct PaymentRow {
+  PaymentRecord record;
+  std::int64_t amount_minor = 0;
+  std::string currency;
+};
+
+// On PostgreSQL the row stays locked until the handler's transaction ends, so two replicas
+// handling a repeated event for one order take turns; SQLite's BEGIN IMMEDIATE already
+// serialises writers.
+std::optional<PaymentRow> LoadPayment(store::Tx& tx, const std::string& order_id) {
+  PaymentRow row;
+  std::string status;
+  std::optional<std::string> refund_id;
+  Poco::Int64 amount = 0;
+  std::string sql = "SELECT status, charge_id, refund_id, amount_minor, currency FROM payments WHERE order_id = ?";
+  if (tx.Dialect() == store::Dialect::kPostgres) sql += " FOR UPDATE";
+  if (tx.Run(sql, into(status), into(row.record.charge_id), into(refund_id), into(amount), into(row.currency),
+             order_id) == 0) {
+    return std::nullopt;
+  }
+  row.record.status = ParsePaymentStatus(status);
+  row.record.refund_id = std::move(refund_id);
+  row.amount_minor = amount;
+  return row;
+}
+
+// The provider's failures in the runtime's terms. The same idempotency key on every
+// attempt makes the transient retry safe: the provider applies a charge or refund once.
+template <class F>
+auto CallProvider(std::string_view what, const std::string& order_id, F&& call) {
+  try {
+    return call();
+  } catch (const provider::ProviderUnavailable& e) {
+    throw worker::TransientError(std::string(what) + " for order " + order_id + ": provider unavailable: " + e.what());
+  } catch (const provider::ProviderRejected& e) {
+    throw worker::PermanentError(std::string(what) + " for order " + order_id + ": provider rejected: " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw worker::PermanentError(std::string(what) + " for order " + order_id + ": " + e.what());
+  }
+}
+
+void HandleReserved(Context& ctx, provider::ProviderClient& provider, const contracts::InventoryReserved& e) {
+  store::Tx& tx = ctx.Tx();
+  auto existing = LoadPayment(tx, e.order_id);
+  if (!ShouldCharge(existing ? std::optional(existing->record) : std::nullopt)) {
+    log::Info("inventory.reserved again for a charged order: nothing new", {{"order_id", e.order_id}});
+    return;
+  }
+  const provider::ChargeResult charge = CallProvider("charge", e.order_id, [&] {
+    return provider.Charge(ChargeKey(e.order_id), e.order_id, e.total_minor, e.currency, e.payment.token);
+  });
+  const std::string now = contracts::NowRfc3339();
+  const PaymentStatus status = charge.Captured() ? PaymentStatus::kCaptured : PaymentStatus::kDeclined;
+  std::optional<std::string> decline_reason;
+  if (!charge.Captured()) decline_reason = charge.decline_reason;
+  if (tx.Run("INSERT INTO payments (order_id, reservation_id, status, charge_id, amount_minor, currency, "
+             "decline_reason, refund_id, refund_reason, created_at, refunded_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL) ON CONFLICT (order_id) DO NOTHING",
+             e.order_id, e.reservation_id, ToString(status), charge.charge_id, e.total_minor, e.currency,
+             decline_reason, now) == 0) {
+    // A replica handling the same fact got the same answer (same key) and announced it.
+    return;
+  }
+  if (charge.Captured()) {
+    ctx.Publish(contracts::PaymentCaptured{.order_id = e.order_id,
+                                           .reservation_id = e.reservation_id,
+                                           .payment_id = charge.charge_id,
+                                           .amount_minor = e.total_minor,
+                                           .currency = e.currency,
+                                           .captured_at = now});
+  } else {
+    ctx.Publish(contracts::PaymentDeclined{.order_id = e.order_id,
+                                           .reservation_id = e.reservation_id,
+                                           .amount_minor = e.total_minor,
+                                           .currency = e.currency,
+                                           .reason = charge.decline_reason.empty() ? "declined" : charge.decline_reason,
+                                           .declined_at = now});
+  }
+}
+
+void RefundOnce(Context& ctx, provider::ProviderClient& provider, const std::string& order_id,
+                contracts::RefundReason reason) {
+  store::Tx& tx = ctx.Tx();
+  auto row = LoadPayment(tx, order_id);
+  if (!ShouldRefund(row ? std::optional(row->record) : std::nullopt)) {
+    log::Info("no refund due", {{"order_id", order_id},
+                                {"reason", contracts::ToString(reason)},
+                                {"payment", row ? ToString(row->record.status) : "none"},
+                                {"refunded", row && row->record.refund_id.has_value()}});
+    return;
+  }
+  const std::string reason_text(contracts::ToString(reason));
+  const provider::RefundResult refund = CallProvider("refund", order_id, [&] {
+    return provider.Refund(RefundKey(order_id), row->record.charge_id, row->amount_minor, reason_text);
+  });
+  const std::string now = contracts::NowRfc3339();
+  tx.Run("UPDATE payments SET refund_id = ?, refund_reason = ?, refunded_at = ? WHERE order_id = ?", refund.refund_id,
+         reason_text, now, order_id);
+  ctx.Publish(contracts::PaymentRefunded{.order_id = order_id,
+                                         .payment_id = row->record.charge_id,
+                                         .refund_id = refund.refund_id,
+                                         .amount_minor = row->amount_minor,
+                                         .currency = row->currency,
+                                         .reason = reason,
+                                         .refunded_at = now});
+}
+
+const std::vector<store::Migration> kMigrations = {
+    {1, "create payments",
+     R"(CREATE TABLE payments (
+          order_id TEXT PRIMARY KEY,
+          reservation_id TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('captured', 'declined')),
+          charge_id TEXT NOT NULL,
+          amount_minor BIGINT NOT NULL CHECK (amount_minor >= 0),
+          currency TEXT NOT NULL,
+          decline_reason TEXT,
+          refund_id TEXT,
+          refund_reason TEXT,
+          created_at TEXT NOT NULL,
+          refunded_at TEXT,
+          CHECK (refund_id IS NULL OR status = 'captured')
+        );)"},
+};
+
+}  // namespace
+
+std::vector<store::Migration> Migrations() { return kMigrations; }
+
+void Register(worker::Worker& worker, std::shared_ptr<provider::ProviderClient> provider) {
+  if (!provider) throw std::invalid_argument("payment: provider client must not be null");
+  worker.Migrations(Migrations());
+  worker.On<contracts::InventoryReserved>([provider](Context& ctx, const contracts::InventoryReserved& e) {
+    HandleReserved(ctx, *provider, e);
+  });
+  worker.On<contracts::ShipmentRejected>([provider](Context& ctx, const contracts::ShipmentRejected& e) {
+    RefundOnce(ctx, *provider, e.order_id, contracts::RefundReason::kShipmentRejected);
+  });
+  worker.On<contracts::InventoryReleased>([provider](Context& ctx, const contracts::InventoryReleased& e) {
+    if (auto reason = RefundReasonFor(e)) RefundOnce(ctx, *provider, e.order_id, *reason);
+  });
+}
+
+void AddFlags(config::Options& flags) {
+  flags.Add("provider-url", "CHOREO_PROVIDER_URL", std::string(kDefaultProviderUrl), "payment provider base URL")
+      .Add("provider-timeout", "CHOREO_PROVIDER_TIMEOUT", "10s",
+           "bound of each network step of a provider call (a slow charge must fit)");
+}
+
+provider::ProviderClientOptions ProviderOptionsFromFlags(const config::Options& flags) {
+  provider::ProviderClientOptions options{.base_url = flags.Get("provider-url"),
+                                          .timeout = flags.GetDuration("provider-timeout")};
+  options.Validate();
+  return options;
+}
+
+}  // namespace choreo::payment
