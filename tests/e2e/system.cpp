@@ -1,0 +1,279 @@
+#include "system.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <algorithm>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "choreo/amqp/error.hpp"
+#include "choreo/contracts/time.hpp"
+#include "choreo/contracts/validation.hpp"
+#include "choreo/testing/testing.hpp"
+
+namespace choreo::e2e {
+
+using namespace std::chrono_literals;
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    throw std::runtime_error("no free port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+System::System(SystemOptions options) : options_(std::move(options)) {
+  dir_ = (std::filesystem::temp_directory_path() / ("choreo-e2e-" + testing::UniqueName("sys"))).string();
+  std::filesystem::create_directories(dir_);
+  bin_dir_ = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+  provider_port_ = FreePort();
+}
+
+System::~System() {
+  for (auto& [name, pid] : pids_) {
+    if (pid > 0) ::kill(pid, SIGTERM);
+  }
+  for (auto& [name, pid] : pids_) {
+    if (pid <= 0) continue;
+    int status = 0;
+    if (!testing::WaitFor([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 15s, 10ms)) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+    }
+  }
+  std::error_code ignored;
+  if (std::getenv("CHOREO_E2E_KEEP") == nullptr) std::filesystem::remove_all(dir_, ignored);
+}
+
+std::vector<std::string> System::Command(const std::string& name) const {
+  if (name == "provider") return {bin_dir_ + "/provider"};
+  return {bin_dir_ + "/" + name + "-worker"};
+}
+
+std::map<std::string, std::string> System::Environment(const std::string& name) const {
+  // Configuration through the environment, which every executable reads (flags would
+  // win over it, and none are given).
+  std::map<std::string, std::string> env = {
+      {"CHOREO_AMQP_URL", options_.amqp_url},
+      {"CHOREO_STORE_URL", StoreUrl(name)},
+      {"CHOREO_PROVIDER_URL", ProviderUrl()},
+      {"CHOREO_PROVIDER_PORT", std::to_string(provider_port_)},
+      {"CHOREO_PROVIDER_STORE_URL", StoreUrl("provider")},
+      {"CHOREO_RESERVATION_TTL", options_.reservation_ttl},
+      {"CHOREO_CATALOG", std::string(CHOREO_SOURCE_DIR) + "/infra/catalog.json"},
+      {"CHOREO_HTTP_PORT", "-1"},
+  };
+  if (auto it = options_.env.find(name); it != options_.env.end()) {
+    for (const auto& [k, v] : it->second) env[k] = v;
+  }
+  return env;
+}
+
+void System::Start(const std::string& name) {
+  if (Running(name)) return;
+  std::vector<std::string> argv_strings = Command(name);
+  std::map<std::string, std::string> env = Environment(name);
+  const std::string log = LogPath(name);
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+    }
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    for (auto& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  pids_[name] = pid;
+}
+
+void System::Kill(const std::string& name, int signal) {
+  auto it = pids_.find(name);
+  if (it == pids_.end() || it->second <= 0) return;
+  ::kill(it->second, signal);
+  int status = 0;
+  ::waitpid(it->second, &status, 0);
+  it->second = 0;
+}
+
+bool System::Running(const std::string& name) {
+  auto it = pids_.find(name);
+  if (it == pids_.end() || it->second <= 0) return false;
+  int status = 0;
+  if (::waitpid(it->second, &status, WNOHANG) == it->second) {
+    it->second = 0;
+    return false;
+  }
+  return true;
+}
+
+std::string System::LogTail(const std::string& name, std::size_t lines) const {
+  std::ifstream in(LogPath(name));
+  std::deque<std::string> tail;
+  for (std::string line; std::getline(in, line);) {
+    tail.push_back(line);
+    if (tail.size() > lines) tail.pop_front();
+  }
+  std::string out;
+  for (auto& l : tail) out += l + "\n";
+  return out;
+}
+
+nlohmann::json System::Ledger() const {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(provider_port_));
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/v1/ledger", Poco::Net::HTTPMessage::HTTP_1_1);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::string body;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+  return nlohmann::json::parse(body);
+}
+
+void System::StartAll() {
+  Start("provider");
+  for (const auto& w : kWorkers) Start(w);
+  // Ready = every worker has declared its queue, and the provider answers.
+  amqp::Connection probe({.url = options_.amqp_url, .connection_name = "e2e-probe"});
+  for (const auto& w : kWorkers) {
+    bool declared = testing::WaitFor(
+        [&] {
+          try {
+            probe.InspectQueue(w);
+            return true;
+          } catch (const amqp::ChannelClosedError&) {
+            return false;
+          }
+        },
+        30s, 50ms);
+    if (!declared) throw std::runtime_error(w + "-worker did not declare its queue; log:\n" + LogTail(w));
+  }
+  bool provider_up = testing::WaitFor(
+      [&] {
+        try {
+          Ledger();
+          return true;
+        } catch (...) {
+          return false;
+        }
+      },
+      20s, 50ms);
+  if (!provider_up) throw std::runtime_error("provider did not start; log:\n" + LogTail("provider"));
+}
+
+EventPublisher::EventPublisher(const std::string& amqp_url)
+    : connection_({.url = amqp_url, .connection_name = "e2e-publisher"}), publisher_(connection_) {}
+
+void EventPublisher::PublishRaw(const std::string& exchange, const std::string& routing_key, const std::string& body,
+                                const std::string& message_id) {
+  amqp::Message m{.body = body, .message_id = message_id, .content_type = "application/json", .type = routing_key};
+  uint64_t seq = publisher_.Publish(exchange, routing_key, m);
+  for (const auto& r : publisher_.WaitForConfirms(30s)) {
+    if (r.seq == seq && r.outcome != amqp::PublishOutcome::kConfirmed) {
+      throw std::runtime_error("publish of " + message_id + " not confirmed: " + r.reply_text);
+    }
+  }
+}
+
+void EventPublisher::Publish(const contracts::Envelope& envelope) {
+  const std::string exchange = envelope.type.substr(0, envelope.type.find('.')) == "order" ? "orders" : "";
+  if (exchange.empty()) throw std::invalid_argument("EventPublisher publishes order.* events only");
+  PublishRaw(exchange, envelope.type, contracts::Serialize(envelope), envelope.message_id);
+}
+
+TerminalWatcher::TerminalWatcher(const std::string& amqp_url)
+    : connection_({.url = amqp_url, .connection_name = "e2e-watcher"}), queue_(testing::UniqueName("e2e-terminal")) {
+  connection_.DeclareExchange({.name = "orders", .type = "topic"});
+  connection_.DeclareQueue(amqp::QueueSpec::Quorum(queue_));
+  connection_.Bind({.queue = queue_, .exchange = "orders", .routing_key = "order.confirmed"});
+  connection_.Bind({.queue = queue_, .exchange = "orders", .routing_key = "order.cancelled"});
+  consumer_ = std::make_unique<amqp::Consumer>(connection_, amqp::ConsumerOptions{.queue = queue_, .prefetch = 512});
+}
+
+std::size_t TerminalWatcher::Poll(std::chrono::milliseconds wait) {
+  while (auto d = consumer_->Next(wait)) {
+    contracts::Envelope env = contracts::ParseAndValidate(d->message.body);
+    const std::string order_id = env.payload.value("order_id", env.correlation_id);
+    if (!first_at_.count(order_id)) first_at_[order_id] = std::chrono::steady_clock::now();
+    auto& seen = terminals_[order_id];
+    // A republish after a crash repeats the message id: one event, delivered twice.
+    bool repeat = std::any_of(seen.begin(), seen.end(), [&](const auto& e) { return e.message_id == env.message_id; });
+    if (repeat) {
+      redeliveries_++;
+    } else {
+      seen.push_back(std::move(env));
+    }
+    consumer_->Ack(*d);
+    wait = std::chrono::milliseconds(1);
+  }
+  return terminals_.size();
+}
+
+bool TerminalWatcher::WaitForAll(const std::vector<std::string>& order_ids, std::chrono::milliseconds timeout) {
+  return testing::WaitFor(
+      [&] {
+        Poll();
+        for (const auto& id : order_ids) {
+          if (!terminals_.count(id)) return false;
+        }
+        return true;
+      },
+      timeout, 1ms);
+}
+
+std::string TerminalWatcher::Outcome(const std::string& order_id) const {
+  auto it = terminals_.find(order_id);
+  if (it == terminals_.end() || it->second.empty()) return "";
+  const contracts::Envelope& e = it->second.front();
+  if (e.type == "order.confirmed") return "CONFIRMED";
+  return "CANCELLED:" + e.payload.value("reason", std::string("?"));
+}
+
+std::optional<std::chrono::steady_clock::time_point> TerminalWatcher::TerminalAt(const std::string& order_id) const {
+  auto it = first_at_.find(order_id);
+  if (it == first_at_.end()) return std::nullopt;
+  return it->second;
+}
+
+contracts::OrderPlaced MakeOrder(const std::string& token, const std::string& country,
+                                 std::vector<contracts::OrderLine> lines) {
+  contracts::OrderPlaced o;
+  o.order_id = contracts::NewUuid();
+  o.customer_id = "cust-42";
+  o.lines = std::move(lines);
+  o.payment = {.method = contracts::PaymentMethod::kCard, .token = token};
+  o.shipping_address = {.name = "Ada Lovelace", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115",
+                        .country = country};
+  o.placed_at = contracts::NowRfc3339();
+  return o;
+}
+
+}  // namespace choreo::e2e

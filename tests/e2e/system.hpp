@@ -1,0 +1,114 @@
+#pragma once
+// Runs the real system as child processes for end-to-end and fault-injection tests: the
+// provider stand-in and the workers, each with its own SQLite store in a temporary
+// directory, all on one (test) vhost. Processes can be killed and restarted at will.
+#include <signal.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "choreo/amqp/connection.hpp"
+#include "choreo/amqp/consumer.hpp"
+#include "choreo/amqp/publisher.hpp"
+#include "choreo/contracts/envelope.hpp"
+#include "choreo/contracts/events.hpp"
+
+namespace choreo::e2e {
+
+inline const std::vector<std::string> kWorkers = {"order", "inventory", "payment", "shipping", "notification"};
+
+struct SystemOptions {
+  std::string amqp_url;
+  std::string reservation_ttl = "5m";
+  // Extra environment per process name ("provider", "order", ...).
+  std::map<std::string, std::map<std::string, std::string>> env;
+};
+
+class System {
+ public:
+  explicit System(SystemOptions options);
+  ~System();  // SIGTERM everything, SIGKILL what does not stop within 15 s
+  System(const System&) = delete;
+  System& operator=(const System&) = delete;
+
+  // Starts the provider and every worker and waits until the workers consume.
+  void StartAll();
+  void Start(const std::string& name);
+  // Sends `signal` and reaps the process.
+  void Kill(const std::string& name, int signal = SIGKILL);
+  bool Running(const std::string& name);
+
+  const std::string& Dir() const { return dir_; }
+  std::string ProviderUrl() const { return "http://127.0.0.1:" + std::to_string(provider_port_); }
+  std::string StoreUrl(const std::string& name) const { return "sqlite:" + dir_ + "/" + name + ".db"; }
+  std::string LogPath(const std::string& name) const { return dir_ + "/" + name + ".log"; }
+  // The last lines of a process's log, for failure messages.
+  std::string LogTail(const std::string& name, std::size_t lines = 20) const;
+
+  // GET /v1/ledger of the provider.
+  nlohmann::json Ledger() const;
+
+ private:
+  std::vector<std::string> Command(const std::string& name) const;
+  std::map<std::string, std::string> Environment(const std::string& name) const;
+
+  SystemOptions options_;
+  std::string dir_;
+  std::string bin_dir_;
+  int provider_port_ = 0;
+  std::map<std::string, pid_t> pids_;
+};
+
+// A free TCP port on 127.0.0.1 (bound and released; fine for tests).
+int FreePort();
+
+// Publishes envelopes as the gateway would (persistent, mandatory, confirmed).
+class EventPublisher {
+ public:
+  explicit EventPublisher(const std::string& amqp_url);
+  void Publish(const contracts::Envelope& envelope);
+  void PublishRaw(const std::string& exchange, const std::string& routing_key, const std::string& body,
+                  const std::string& message_id);
+
+ private:
+  amqp::Connection connection_;
+  amqp::Publisher publisher_;
+};
+
+// Collects the terminal events (order.confirmed / order.cancelled) of every order.
+class TerminalWatcher {
+ public:
+  explicit TerminalWatcher(const std::string& amqp_url);
+  // Reads what has arrived; returns the number of orders with at least one terminal event.
+  std::size_t Poll(std::chrono::milliseconds wait = std::chrono::milliseconds(50));
+  // Waits until every id in `order_ids` has a terminal event.
+  bool WaitForAll(const std::vector<std::string>& order_ids, std::chrono::milliseconds timeout);
+  // Copies of terminal events already seen (same message id), e.g. republished by an
+  // outbox relay after a crash.
+  std::size_t Redeliveries() const { return redeliveries_; }
+  // Distinct terminal events per order id, in arrival order.
+  const std::map<std::string, std::vector<contracts::Envelope>>& Terminals() const { return terminals_; }
+  // "CONFIRMED" or "CANCELLED:<reason>" of the first terminal event, or "" if none.
+  std::string Outcome(const std::string& order_id) const;
+  // Arrival time of the first terminal event.
+  std::optional<std::chrono::steady_clock::time_point> TerminalAt(const std::string& order_id) const;
+
+ private:
+  amqp::Connection connection_;
+  std::string queue_;
+  std::unique_ptr<amqp::Consumer> consumer_;
+  std::map<std::string, std::vector<contracts::Envelope>> terminals_;
+  std::map<std::string, std::chrono::steady_clock::time_point> first_at_;
+  std::size_t redeliveries_ = 0;
+};
+
+// An order.placed event with sensible defaults.
+contracts::OrderPlaced MakeOrder(const std::string& token = "tok_ok", const std::string& country = "DE",
+                                 std::vector<contracts::OrderLine> lines = {{.sku = "sku-001", .quantity = 2}});
+
+}  // namespace choreo::e2e
