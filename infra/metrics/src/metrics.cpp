@@ -213,10 +213,18 @@ Histogram& Registry::GetHistogram(std::string_view name, std::string_view help, 
   return *slot;
 }
 
-void Registry::AddCollector(std::function<void()> collector) {
+uint64_t Registry::AddCollector(std::function<void()> collector) {
   if (!collector) throw std::invalid_argument("choreo::metrics: empty collector");
   std::lock_guard lock(mutex_);
-  collectors_.push_back(std::move(collector));
+  const uint64_t id = next_collector_id_++;
+  collectors_.emplace_back(id, std::move(collector));
+  return id;
+}
+
+void Registry::RemoveCollector(uint64_t id) {
+  std::lock_guard collect(collect_mutex_);  // waits for a running collection
+  std::lock_guard lock(mutex_);
+  std::erase_if(collectors_, [id](const auto& entry) { return entry.first == id; });
 }
 
 void Registry::RenderFamily(std::string& out, const std::string& name, const Family& family) const {
@@ -246,12 +254,12 @@ void Registry::RenderFamily(std::string& out, const std::string& name, const Fam
 std::string Registry::Render() {
   {
     std::lock_guard collect(collect_mutex_);
-    std::vector<std::function<void()>> collectors;
+    std::vector<std::pair<uint64_t, std::function<void()>>> collectors;
     {
       std::lock_guard lock(mutex_);
       collectors = collectors_;
     }
-    for (const auto& collector : collectors) {
+    for (const auto& [id, collector] : collectors) {
       try {
         collector();
       } catch (...) {

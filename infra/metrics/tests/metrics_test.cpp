@@ -170,3 +170,20 @@ TEST(Metrics, DefaultIsProcessWide) { EXPECT_EQ(&Registry::Default(), &Registry:
 
 }  // namespace
 }  // namespace choreo::metrics
+
+namespace choreo::metrics {
+namespace {
+
+TEST(RegistryCollectors, RemovedCollectorNeverRunsAgain) {
+  Registry registry;
+  int runs = 0;
+  uint64_t id = registry.AddCollector([&] { runs++; });
+  registry.Render();
+  EXPECT_EQ(runs, 1);
+  registry.RemoveCollector(id);
+  registry.Render();
+  EXPECT_EQ(runs, 1);
+}
+
+}  // namespace
+}  // namespace choreo::metrics

@@ -34,7 +34,7 @@ int Main(int argc, char** argv, std::string name, const std::function<void(confi
       .Add("store-url", "CHOREO_STORE_URL", "sqlite:var/data/" + name + ".db", "store URL (sqlite:PATH or postgresql://...)")
       .Add("http-port", "CHOREO_HTTP_PORT", "-1", "port of /healthz, /readyz, /metrics on 127.0.0.1 (-1: off)")
       .Add("prefetch", "CHOREO_PREFETCH", "256", "unacknowledged deliveries in flight")
-      .Add("batch-size", "CHOREO_BATCH_SIZE", "1", "deliveries per store transaction")
+      .Add("batch-size", "CHOREO_BATCH_SIZE", "64", "deliveries per store transaction (at most)")
       .Add("max-retries", "CHOREO_MAX_RETRIES", "4", "retries of a failing message before it is dead-lettered")
       .Add("log-level", "CHOREO_LOG_LEVEL", "info", "debug | info | warn | error")
       .AddFlag("help", "print this help");

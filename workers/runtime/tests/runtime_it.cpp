@@ -14,6 +14,7 @@
 #include "choreo/contracts/validation.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
+#include "choreo/metrics/metrics.hpp"
 #include "choreo/worker/worker.hpp"
 
 namespace choreo::worker {
@@ -210,12 +211,68 @@ TEST_F(RuntimeTest, TransientErrorIsDeadLetteredWhenRetriesAreUsedUp) {
   EXPECT_EQ(worker_->Stats().retried, 1u);
 }
 
+TEST_F(RuntimeTest, BatchesIsolateAFailingMessageAndHandleTheRest) {
+  const std::string poison = contracts::NewUuid();
+  std::atomic<int> poison_runs{0};
+  StartWorker([&](Context& ctx, const contracts::InventoryCommitted& e) {
+    if (e.order_id == poison) {
+      poison_runs++;
+      throw PermanentError("this order can never ship");
+    }
+    Ship(ctx, e);
+  });
+  // Published back to back, so the worker takes them in batches; the duplicate and the
+  // poison message sit in the middle of one.
+  std::vector<contracts::Envelope> sent;
+  for (int i = 0; i < 300; ++i) {
+    if (i == 150) sent.push_back(contracts::MakeEnvelope(Committed(poison)));
+    if (i == 151) sent.push_back(sent.back());  // a redelivery of the poison message
+    sent.push_back(contracts::MakeEnvelope(Committed(contracts::NewUuid())));
+  }
+  for (const auto& env : sent) {
+    publisher_->Publish("inventory", "inventory.committed",
+                        amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
+  }
+  for (const auto& r : publisher_->WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
+  ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 300 && worker_->Stats().dead_lettered == 1; }, 30s))
+      << "handled " << worker_->Stats().handled << ", dead-lettered " << worker_->Stats().dead_lettered;
+  EXPECT_EQ(Shipments(), 300);
+  EXPECT_EQ(worker_->Stats().duplicates, 1u);
+  auto d = GetDeadLetter();
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->message.headers.GetString(dl::kErrorMessage), "this order can never ship");
+  EXPECT_GE(poison_runs, 1);
+  EXPECT_EQ(amqp_->InspectQueue("shipping").message_count, 0u);
+  EXPECT_LT(worker_->Stats().transactions, 150u) << "messages that arrived together should share transactions";
+}
+
 TEST_F(RuntimeTest, StopReturnsPromptlyAndUnhandledMessagesStayQueued) {
   StartWorker(Ship);
   worker_->Stop();
   thread_.join();
   Publish(Committed(contracts::NewUuid()));
   EXPECT_EQ(amqp_->InspectQueue("shipping").message_count, 1u);
+}
+
+}  // namespace
+}  // namespace choreo::worker
+
+namespace choreo::worker {
+namespace {
+
+// A scrape after a worker is gone must not reach into it (its collector is removed).
+TEST(RuntimeLifetime, MetricsScrapeAfterWorkerDestructionIsSafe) {
+  testing::TestVhost vhost("lifetime");
+  testing::TestDatabase db(testing::DbKind::kSqlite, "lifetime");
+  {
+    Worker worker({.name = "shipping", .amqp_url = vhost.AmqpUrl(), .store_url = db.Url()});
+    std::thread runner([&] { worker.Run(); });
+    ASSERT_TRUE(worker.WaitUntilReady(20s));
+    EXPECT_NE(metrics::Registry::Default().Render().find("choreo_outbox_backlog{worker=\"shipping\"}"), std::string::npos);
+    worker.Stop();
+    runner.join();
+  }
+  EXPECT_NO_THROW(metrics::Registry::Default().Render());
 }
 
 }  // namespace

@@ -86,7 +86,12 @@ class Registry {
   // or update metrics), one collection at a time (so collectors need not be thread-safe).
   // An exception thrown by a collector is swallowed and counted in
   // choreo_metrics_collector_errors_total: one failing source must not blank the scrape.
-  void AddCollector(std::function<void()> collector);
+  // Returns an id for RemoveCollector.
+  uint64_t AddCollector(std::function<void()> collector);
+  // After this returns the collector never runs again (a collection in progress is waited
+  // for), so an object that registered a collector capturing `this` calls it in its
+  // destructor. Must not be called from inside a collector.
+  void RemoveCollector(uint64_t id);
 
   // Families sorted by name, series sorted by labels.
   std::string Render();
@@ -110,7 +115,8 @@ class Registry {
   std::mutex mutex_;
   std::map<std::string, Family, std::less<>> families_;
   std::mutex collect_mutex_;
-  std::vector<std::function<void()>> collectors_;
+  std::vector<std::pair<uint64_t, std::function<void()>>> collectors_;
+  uint64_t next_collector_id_ = 1;
   Counter* collector_errors_ = nullptr;
 };
 

@@ -36,8 +36,10 @@ struct WorkerOptions {
   std::string amqp_url = "amqp://guest:guest@127.0.0.1:5672/";
   std::string store_url;  // default: sqlite:var/data/<name>.db
   uint16_t prefetch = 256;
-  // Deliveries handled in one store transaction (one commit, one multiple-ack).
-  std::size_t batch_size = 1;
+  // Up to this many deliveries that have already arrived are handled in one store
+  // transaction (one commit, one multiple-ack). A failing message is isolated by running
+  // the batch's messages one by one. 1 = one transaction per message.
+  std::size_t batch_size = 64;
   // Retry delays come from the topology (one retry queue per step); this caps the number
   // of retries used (<= the number of retry queues). 0 = dead-letter on first failure.
   int max_retries = 4;
@@ -61,6 +63,7 @@ struct WorkerStats {
   uint64_t duplicates = 0;     // inbox hit: acked without effect
   uint64_t retried = 0;
   uint64_t dead_lettered = 0;
+  uint64_t transactions = 0;   // committed handler transactions (< handled when batching)
 };
 
 class Worker {
