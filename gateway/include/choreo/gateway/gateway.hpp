@@ -1,0 +1,80 @@
+#pragma once
+// The HTTP gateway (DESIGN.md section 5) as an object, so main() and the integration
+// tests run the same thing: a Poco HTTP server with a bounded thread pool and queue, and
+// a choreo::worker::Worker named "gateway" on a background thread whose handlers keep
+// the read model and whose relay publishes order.placed.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "choreo/store/store.hpp"
+
+namespace choreo::worker {
+class Worker;
+}
+
+namespace choreo::gateway {
+
+struct GatewayOptions {
+  std::string listen_address = "127.0.0.1";
+  int port = 8080;  // 0 = ephemeral (tests): read Gateway::Port()
+  std::string amqp_url = "amqp://guest:guest@127.0.0.1:5672/";
+  std::string store_url = "sqlite:var/data/gateway.db";
+  std::size_t store_pool_size = 8;
+  // Larger bodies get 413; with a Content-Length the body is not read at all.
+  std::size_t max_body_bytes = 64 * 1024;
+  int max_threads = 16;  // requests handled at once
+  int max_queued = 64;   // accepted connections waiting for a thread; beyond, refused
+  // Socket receive/send timeout: a client silent this long is dropped.
+  std::chrono::milliseconds io_timeout{10000};
+  // Deadline for receiving a whole request body (a client trickling bytes gets 408).
+  std::chrono::milliseconds request_timeout{30000};
+  std::chrono::milliseconds keep_alive_timeout{5000};
+  int max_keep_alive_requests = 100;
+  // Accepted `Authorization: Bearer <key>` values for /orders routes; empty: no auth.
+  std::vector<std::string> api_keys;
+  // Idempotency records are kept at least this long.
+  std::chrono::milliseconds idempotency_ttl{std::chrono::hours(24)};
+  // Test seam (see OrderIntake::SetBeforeWriteHook).
+  std::function<void()> before_write_hook;
+
+  // Throws std::invalid_argument naming the offending field.
+  void Validate() const;
+};
+
+class Gateway {
+ public:
+  // Opens the store and brings its schema (gateway tables, outbox, inbox) up to date, so
+  // orders can be taken before the broker was ever reached. Throws on a bad option or an
+  // unreachable store.
+  explicit Gateway(GatewayOptions options);
+  ~Gateway();  // Stop()
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Starts the worker thread and the HTTP server. Throws if the port cannot be bound.
+  void Start();
+  // Stops taking requests, lets requests in flight finish, stops the worker. Idempotent.
+  void Stop();
+
+  // The bound port after Start().
+  std::uint16_t Port() const;
+  // Whether the worker consumes (its topology is declared); false on timeout.
+  bool WaitUntilConsuming(std::chrono::milliseconds timeout);
+  // False once the worker thread failed at start-up (a store or migration error).
+  bool WorkerHealthy() const;
+
+  store::Store& Store();
+  worker::Worker& Worker();
+  const GatewayOptions& Options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace choreo::gateway

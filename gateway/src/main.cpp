@@ -1,0 +1,116 @@
+// The gateway executable: flags/environment -> GatewayOptions, run until SIGTERM/SIGINT.
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "choreo/config/options.hpp"
+#include "choreo/gateway/gateway.hpp"
+#include "choreo/log/log.hpp"
+
+namespace {
+
+std::vector<std::string> SplitKeys(const std::string& text) {
+  std::vector<std::string> keys;
+  std::string current;
+  for (char c : text + ",") {
+    if (c == ',') {
+      if (!current.empty()) keys.push_back(current);
+      current.clear();
+    } else if (c != ' ') {
+      current += c;
+    }
+  }
+  return keys;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace choreo;
+  config::Options flags("gateway", "choreo HTTP gateway: takes orders (POST /orders) and answers GET /orders/{id}.");
+  flags.Add("listen-address", "CHOREO_GATEWAY_ADDRESS", "127.0.0.1", "address to listen on (0.0.0.0: all interfaces)")
+      .Add("port", "CHOREO_GATEWAY_PORT", "8080", "HTTP port (0: any free port)")
+      .Add("amqp-url", "CHOREO_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/", "broker URL")
+      .Add("store-url", "CHOREO_STORE_URL", "sqlite:var/data/gateway.db", "store URL (sqlite:PATH or postgresql://...)")
+      .Add("store-pool-size", "CHOREO_GATEWAY_STORE_POOL_SIZE", "8", "database connections")
+      .Add("max-body-bytes", "CHOREO_GATEWAY_MAX_BODY_BYTES", "65536", "larger request bodies get 413")
+      .Add("max-threads", "CHOREO_GATEWAY_MAX_THREADS", "16", "requests handled at once")
+      .Add("max-queued", "CHOREO_GATEWAY_MAX_QUEUED", "64", "connections waiting for a thread; more are refused")
+      .Add("io-timeout", "CHOREO_GATEWAY_IO_TIMEOUT", "10s", "socket read/write timeout")
+      .Add("request-timeout", "CHOREO_GATEWAY_REQUEST_TIMEOUT", "30s", "deadline for receiving a request body (408)")
+      .Add("keep-alive-timeout", "CHOREO_GATEWAY_KEEP_ALIVE_TIMEOUT", "5s", "idle keep-alive connections are closed after")
+      .Add("api-keys", "CHOREO_GATEWAY_API_KEYS", "",
+           "comma-separated API keys for 'Authorization: Bearer <key>' on /orders (empty: no auth; prefer the "
+           "environment variable, flags show in ps)")
+      .Add("idempotency-ttl", "CHOREO_GATEWAY_IDEMPOTENCY_TTL", "24h", "how long Idempotency-Key records are kept")
+      .Add("log-level", "CHOREO_LOG_LEVEL", "info", "debug | info | warn | error")
+      .AddFlag("help", "print this help");
+
+  gateway::GatewayOptions options;
+  try {
+    flags.Parse(argc, argv);
+    if (flags.GetFlag("help")) {
+      std::printf("%s", flags.Usage().c_str());
+      return 0;
+    }
+    log::SetComponent("gateway");
+    log::SetLevel(log::ParseLevel(flags.Get("log-level")));
+    options.listen_address = flags.Get("listen-address");
+    options.port = static_cast<int>(flags.GetInt("port"));
+    options.amqp_url = flags.Get("amqp-url");
+    options.store_url = flags.Get("store-url");
+    options.store_pool_size = static_cast<std::size_t>(flags.GetInt("store-pool-size"));
+    const auto max_body = flags.GetInt("max-body-bytes");
+    if (max_body < 1) throw config::UsageError("--max-body-bytes must be at least 1");
+    options.max_body_bytes = static_cast<std::size_t>(max_body);
+    options.max_threads = static_cast<int>(flags.GetInt("max-threads"));
+    options.max_queued = static_cast<int>(flags.GetInt("max-queued"));
+    options.io_timeout = flags.GetDuration("io-timeout");
+    options.request_timeout = flags.GetDuration("request-timeout");
+    options.keep_alive_timeout = flags.GetDuration("keep-alive-timeout");
+    options.api_keys = SplitKeys(flags.Get("api-keys"));
+    options.idempotency_ttl = flags.GetDuration("idempotency-ttl");
+    options.Validate();
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "gateway: %s\n\n%s", e.what(), flags.Usage().c_str());
+    return 2;
+  }
+
+  // Signals are taken by sigtimedwait below, not by a handler: block them before any
+  // thread starts so every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    nlohmann::json effective = nlohmann::json::object();
+    for (const auto& [name, value] : flags.Effective()) effective[name] = name == "api-keys" && !value.empty() ? "***" : value;
+    log::Info("starting", {{"config", effective}});
+    gateway::Gateway gateway(options);
+    gateway.Start();
+    int exit_code = 0;
+    while (true) {
+      timespec wait{1, 0};
+      int signal = sigtimedwait(&stop_signals, nullptr, &wait);
+      if (signal == SIGTERM || signal == SIGINT) {
+        log::Info("stopping", {{"signal", signal}});
+        break;
+      }
+      if (!gateway.WorkerHealthy()) {
+        log::Error("worker failed; exiting");
+        exit_code = 1;
+        break;
+      }
+    }
+    gateway.Stop();
+    return exit_code;
+  } catch (const std::exception& e) {
+    log::Error("gateway failed", {{"error", e.what()}});
+    return 1;
+  }
+}
