@@ -1,0 +1,52 @@
+#pragma once
+// Connections to the broker and the management API, with failures turned into the
+// admin tool's two error kinds (UsageError: exit 2, CommandError: exit 1) and messages an
+// operator can act on.
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "choreo/admin/admin.hpp"
+#include "choreo/amqp/connection.hpp"
+
+namespace choreo::admin::detail {
+
+// Connects (no retry for the first connect: a wrong URL fails at once); reconnects later
+// according to endpoints.reconnect_attempts. Throws CommandError / UsageError.
+std::unique_ptr<amqp::Connection> OpenConnection(const Endpoints& endpoints);
+
+// The vhost of the AMQP URL; UsageError for a malformed URL.
+std::string VhostOf(const Endpoints& endpoints);
+
+// "host:port vhost '/'", for messages.
+std::string Describe(const Endpoints& endpoints);
+
+// Runs `f`, rethrowing choreo::amqp errors as UsageError / CommandError. `queue` names the
+// queue in a 404.
+template <class F>
+auto Translated(const Endpoints& endpoints, const std::string& queue, F&& f) -> decltype(f());
+
+[[noreturn]] void RethrowTranslated(const Endpoints& endpoints, const std::string& queue);
+
+template <class F>
+auto Translated(const Endpoints& endpoints, const std::string& queue, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const UsageError&) {
+    throw;
+  } catch (const CommandError&) {
+    throw;
+  } catch (...) {
+    RethrowTranslated(endpoints, queue);
+  }
+}
+
+// GET <mgmt_url><path> with the AMQP URL's credentials; returns the parsed JSON body.
+// Throws CommandError (unreachable, HTTP error) naming the URL.
+nlohmann::json ManagementGet(const Endpoints& endpoints, const std::string& path);
+
+// One path segment, percent-encoded (vhost "/" -> "%2F").
+std::string EncodeSegment(const std::string& segment);
+
+}  // namespace choreo::admin::detail

@@ -1,0 +1,300 @@
+// Pure logic of choreo-admin: header reading, filters, durations, the replay copy,
+// grouping, argument errors that never reach a broker.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "choreo/admin/admin.hpp"
+#include "choreo/admin/cli.hpp"
+#include "choreo/amqp/publisher.hpp"
+#include "choreo/contracts/dead_letter.hpp"
+
+namespace choreo::admin {
+namespace {
+
+namespace dl = contracts::dead_letter;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+amqp::Message RuntimeDeadLetter(const std::string& id, const std::string& type,
+                                const std::string& error_class, const std::string& at) {
+  amqp::Message m;
+  m.message_id = id;
+  m.type = type;
+  m.correlation_id = "ord-1";
+  m.body = R"({"message_id":")" + id + R"(","type":")" + type + R"(","payload":{"x":1}})";
+  m.headers.Set(std::string(dl::kErrorClass), error_class);
+  m.headers.Set(std::string(dl::kErrorMessage), std::string("quantity must be >= 1"));
+  m.headers.Set(std::string(dl::kWorker), std::string("order"));
+  m.headers.Set(std::string(dl::kOriginalExchange), std::string("orders"));
+  m.headers.Set(std::string(dl::kOriginalRoutingKey), type);
+  m.headers.Set(std::string(dl::kOriginalQueue), std::string("order"));
+  m.headers.Set(std::string(dl::kAttempts), int64_t{3});
+  m.headers.Set(std::string(dl::kDeadLetteredAt), at);
+  return m;
+}
+
+contracts::Millis At(const char* text) { return *contracts::ParseRfc3339(text); }
+
+TEST(ParseDuration, AcceptsUnitsAndCombinations) {
+  EXPECT_EQ(ParseDuration("250ms"), milliseconds(250));
+  EXPECT_EQ(ParseDuration("90s"), seconds(90));
+  EXPECT_EQ(ParseDuration("15m"), minutes(15));
+  EXPECT_EQ(ParseDuration("2h"), hours(2));
+  EXPECT_EQ(ParseDuration("7d"), hours(24 * 7));
+  EXPECT_EQ(ParseDuration("1h30m"), minutes(90));
+}
+
+TEST(ParseDuration, RejectsGarbage) {
+  for (const char* bad : {"", "5", "5x", "h", "-5m", "1.5h", "5 m", "99999999999999999999d"}) {
+    EXPECT_FALSE(ParseDuration(bad).has_value()) << bad;
+  }
+}
+
+TEST(FormatAge, IsShortAndReadable) {
+  EXPECT_EQ(FormatAge(milliseconds(12)), "12ms");
+  EXPECT_EQ(FormatAge(seconds(45)), "45s");
+  EXPECT_EQ(FormatAge(seconds(125)), "2m 5s");
+  EXPECT_EQ(FormatAge(minutes(134)), "2h 14m");
+  EXPECT_EQ(FormatAge(hours(76)), "3d 4h");
+  EXPECT_EQ(FormatAge(milliseconds(-5)), "0ms");
+}
+
+TEST(GlobMatch, StarMatchesAnyRun) {
+  EXPECT_TRUE(GlobMatch("order.*", "order.placed"));
+  EXPECT_TRUE(GlobMatch("*.placed", "order.placed"));
+  EXPECT_TRUE(GlobMatch("order.placed", "order.placed"));
+  EXPECT_TRUE(GlobMatch("*", ""));
+  EXPECT_FALSE(GlobMatch("order.*", "inventory.reserved"));
+  EXPECT_FALSE(GlobMatch("order", "order.placed"));
+}
+
+TEST(Describe, ReadsTheRuntimeHeaders) {
+  DeadLetter l = Describe(RuntimeDeadLetter("m-1", "order.placed", "permanent", "2024-05-01T10:00:00.000Z"));
+  EXPECT_EQ(l.message_id, "m-1");
+  EXPECT_EQ(l.event_type, "order.placed");
+  EXPECT_EQ(l.correlation_id, "ord-1");
+  EXPECT_EQ(l.error_class, "permanent");
+  EXPECT_EQ(l.error_message, "quantity must be >= 1");
+  EXPECT_EQ(l.worker, "order");
+  EXPECT_EQ(l.original_exchange, "orders");
+  EXPECT_EQ(l.original_routing_key, "order.placed");
+  EXPECT_EQ(l.original_queue, "order");
+  EXPECT_EQ(l.destination_source, "headers");
+  EXPECT_EQ(l.attempts, 3);
+  EXPECT_EQ(l.replay_count, 0);
+  ASSERT_TRUE(l.dead_lettered_time);
+  EXPECT_EQ(*l.dead_lettered_time, At("2024-05-01T10:00:00.000Z"));
+}
+
+TEST(Describe, FallsBackToTheEnvelopeAndToXDeath) {
+  amqp::Message m;
+  m.body = R"({"message_id":"m-2","type":"payment.captured","correlation_id":"ord-9"})";
+  amqp::FieldTable death;
+  death.Set("count", int64_t{1});
+  death.Set("reason", std::string("rejected"));
+  death.Set("queue", std::string("payment"));
+  death.Set("exchange", std::string("payments"));
+  death.Set("routing-keys", amqp::FieldArray{std::string("payment.captured")});
+  death.Set("time", amqp::Timestamp(std::chrono::seconds(1714557600)));
+  m.headers.Set("x-death", amqp::FieldArray{death});
+  m.headers.Set("x-first-death-exchange", std::string("payments"));
+  m.headers.Set("x-first-death-queue", std::string("payment"));
+  m.headers.Set("x-first-death-reason", std::string("rejected"));
+  DeadLetter l = Describe(m);
+  EXPECT_EQ(l.message_id, "m-2");
+  EXPECT_EQ(l.event_type, "payment.captured");
+  EXPECT_EQ(l.correlation_id, "ord-9");
+  EXPECT_EQ(l.original_exchange, "payments");
+  EXPECT_EQ(l.original_routing_key, "payment.captured");
+  EXPECT_EQ(l.original_queue, "payment");
+  EXPECT_EQ(l.destination_source, "x-death");
+  EXPECT_EQ(l.error_class, "broker:rejected");
+  EXPECT_EQ(l.dead_lettered_at, "2024-05-01T10:00:00.000Z");
+}
+
+TEST(Describe, DefaultExchangeIsAValidDestination) {
+  amqp::Message m = RuntimeDeadLetter("m-3", "order.placed", "permanent", "2024-05-01T10:00:00Z");
+  m.headers.Set(std::string(dl::kOriginalExchange), std::string(""));
+  m.headers.Set(std::string(dl::kOriginalRoutingKey), std::string("order"));
+  DeadLetter l = Describe(m);
+  EXPECT_TRUE(l.HasDestination());
+  EXPECT_EQ(l.original_exchange, "");
+  EXPECT_EQ(l.original_routing_key, "order");
+}
+
+TEST(Describe, WithoutAnyDestinationCannotBeReplayed) {
+  amqp::Message m;
+  m.message_id = "m-4";
+  EXPECT_FALSE(Describe(m).HasDestination());
+}
+
+TEST(Filter, EveryCriterionMustHold) {
+  const contracts::Millis now = At("2024-05-01T12:00:00Z");
+  DeadLetter old_placed = Describe(RuntimeDeadLetter("a", "order.placed", "permanent", "2024-05-01T09:00:00Z"));
+  DeadLetter new_placed = Describe(RuntimeDeadLetter("b", "order.placed", "contract_violation", "2024-05-01T11:59:00Z"));
+  DeadLetter old_captured = Describe(RuntimeDeadLetter("c", "payment.captured", "permanent", "2024-05-01T08:00:00Z"));
+
+  Filter all;
+  EXPECT_TRUE(all.Empty());
+  EXPECT_TRUE(all.Matches(old_placed, now));
+
+  Filter by_id;
+  by_id.ids = {"b", "c"};
+  EXPECT_FALSE(by_id.Matches(old_placed, now));
+  EXPECT_TRUE(by_id.Matches(new_placed, now));
+  EXPECT_TRUE(by_id.Matches(old_captured, now));
+
+  Filter by_type_and_error;
+  by_type_and_error.types = {"order.*"};
+  by_type_and_error.error_classes = {"permanent"};
+  EXPECT_TRUE(by_type_and_error.Matches(old_placed, now));
+  EXPECT_FALSE(by_type_and_error.Matches(new_placed, now));
+  EXPECT_FALSE(by_type_and_error.Matches(old_captured, now));
+
+  Filter by_age;
+  by_age.older_than = hours(1);
+  EXPECT_TRUE(by_age.Matches(old_placed, now));
+  EXPECT_FALSE(by_age.Matches(new_placed, now));
+
+  Filter by_message;
+  by_message.error_message = "quantity";
+  EXPECT_TRUE(by_message.Matches(old_placed, now));
+  by_message.error_message = "timeout";
+  EXPECT_FALSE(by_message.Matches(old_placed, now));
+}
+
+TEST(Filter, UnknownAgeIsNeverOlderThan) {
+  amqp::Message m;
+  m.message_id = "x";
+  Filter f;
+  f.older_than = seconds(1);
+  EXPECT_FALSE(f.Matches(Describe(m), At("2030-01-01T00:00:00Z")));
+}
+
+TEST(ReplayCopy, KeepsIdentityAddsReplayHeadersDropsDeathHistory) {
+  amqp::Message m = RuntimeDeadLetter("m-1", "order.placed", "permanent", "2024-05-01T10:00:00Z");
+  m.headers.Set("x-death", amqp::FieldArray{});
+  m.headers.Set("x-first-death-queue", std::string("order"));
+  m.headers.Set("x-delivery-count", int64_t{2});
+  m.headers.Set(amqp::kPublishSeqHeader, int64_t{77});
+  m.headers.Set("x-choreo-version", std::string("1.0"));
+  m.headers.Set(std::string(dl::kReplayCount), int64_t{2});
+  DeadLetter l = Describe(m);
+  amqp::Message copy = ReplayCopy(l, "alice@host", "2024-05-02T00:00:00.000Z");
+  EXPECT_EQ(copy.message_id, "m-1");
+  EXPECT_EQ(copy.body, m.body);
+  EXPECT_EQ(copy.type, m.type);
+  EXPECT_EQ(copy.correlation_id, m.correlation_id);
+  EXPECT_EQ(copy.delivery_mode, m.delivery_mode);
+  EXPECT_EQ(copy.headers.GetInt(dl::kReplayCount), 3);
+  EXPECT_EQ(copy.headers.GetString(dl::kReplayedBy), "alice@host");
+  EXPECT_EQ(copy.headers.GetString(dl::kReplayedAt), "2024-05-02T00:00:00.000Z");
+  EXPECT_EQ(copy.headers.GetString("x-choreo-version"), "1.0");
+  EXPECT_EQ(copy.headers.GetString(dl::kErrorClass), "permanent");  // history kept
+  EXPECT_EQ(copy.headers.Find("x-death"), nullptr);
+  EXPECT_EQ(copy.headers.Find("x-first-death-queue"), nullptr);
+  EXPECT_EQ(copy.headers.Find("x-delivery-count"), nullptr);
+  EXPECT_EQ(copy.headers.Find(amqp::kPublishSeqHeader), nullptr);
+}
+
+TEST(Fingerprint, SameCopySameFingerprintReplayedCopyDiffers) {
+  amqp::Message m = RuntimeDeadLetter("m-1", "order.placed", "permanent", "2024-05-01T10:00:00Z");
+  DeadLetter a = Describe(m);
+  DeadLetter b = Describe(m);
+  EXPECT_EQ(Fingerprint(a), Fingerprint(b));
+  DeadLetter replayed = Describe(ReplayCopy(a, "u@h", "2024-05-02T00:00:00Z"));
+  EXPECT_NE(Fingerprint(a), Fingerprint(replayed));
+  amqp::Message other = m;
+  other.headers.Set(std::string(dl::kDeadLetteredAt), std::string("2024-05-01T11:00:00Z"));
+  EXPECT_NE(Fingerprint(a), Fingerprint(Describe(other)));
+}
+
+TEST(GroupByError, CountsByClassAndMessageLargestFirst) {
+  std::vector<DeadLetter> letters;
+  letters.push_back(Describe(RuntimeDeadLetter("1", "order.placed", "permanent", "2024-05-01T10:00:00Z")));
+  letters.push_back(Describe(RuntimeDeadLetter("2", "order.cancelled", "contract_violation", "2024-05-01T10:01:00Z")));
+  letters.push_back(Describe(RuntimeDeadLetter("3", "order.placed", "contract_violation", "2024-05-01T10:02:00Z")));
+  letters.push_back(Describe(RuntimeDeadLetter("4", "order.placed", "contract_violation", "2024-05-01T09:00:00Z")));
+  std::vector<ErrorGroup> groups = GroupByError(letters);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].error_class, "contract_violation");
+  EXPECT_EQ(groups[0].count, 3u);
+  EXPECT_EQ(groups[0].event_types, (std::vector<std::string>{"order.cancelled", "order.placed"}));
+  EXPECT_EQ(groups[0].first_dead_lettered_at, "2024-05-01T09:00:00Z");
+  EXPECT_EQ(groups[0].last_dead_lettered_at, "2024-05-01T10:02:00Z");
+  EXPECT_EQ(groups[1].error_class, "permanent");
+  EXPECT_EQ(groups[1].count, 1u);
+}
+
+int Cli(const std::vector<std::string>& args, std::string* out_text = nullptr,
+        std::string* err_text = nullptr) {
+  std::istringstream in;
+  std::ostringstream out, err;
+  CliEnvironment env;
+  // Nothing listens here: a test that reached the network would fail with exit code 1.
+  env.amqp_url = "amqp://guest:guest@127.0.0.1:1/";
+  int code = RunCli(args, env, in, out, err);
+  if (out_text) *out_text = out.str();
+  if (err_text) *err_text = err.str();
+  return code;
+}
+
+TEST(Cli, HelpExitsZero) {
+  std::string out;
+  EXPECT_EQ(Cli({"--help"}, &out), kExitOk);
+  EXPECT_NE(out.find("dlq replay"), std::string::npos);
+  EXPECT_EQ(Cli({"dlq", "replay", "--help"}, &out), kExitOk);
+  EXPECT_NE(out.find("--dry-run"), std::string::npos);
+  EXPECT_NE(out.find("--older-than"), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsExitTwoWithAClearMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {{}, "Usage"},
+      {{"frobnicate"}, "unknown command 'frobnicate'"},
+      {{"dlq"}, "needs a subcommand"},
+      {{"dlq", "explode", "x.dlq"}, "unknown command 'dlq explode'"},
+      {{"dlq", "replay"}, "needs a queue name"},
+      {{"dlq", "replay", "a.dlq", "b.dlq"}, "unexpected argument 'b.dlq'"},
+      {{"dlq", "replay", "order.dlq", "--rate", "fast"}, "--rate"},
+      {{"dlq", "replay", "order.dlq", "--rate", "0"}, "--rate"},
+      {{"dlq", "replay", "order.dlq", "--limit", "0"}, "--limit"},
+      {{"dlq", "replay", "order.dlq", "--older-than", "5x"}, "--older-than"},
+      {{"dlq", "replay", "order.dlq", "--bogus"}, "unknown option '--bogus'"},
+      {{"dlq", "replay", "order.dlq", "--limit"}, "needs a value"},
+      {{"dlq", "list", "--full"}, "does not apply"},
+      {{"dlq", "show", "order.dlq", "--group-by", "type"}, "--group-by"},
+      {{"dlq", "replay", "order"}, "not a dead-letter queue"},
+      {{"dlq", "purge", "order"}, "not a dead-letter queue"},
+      {{"dlq", "replay", "order.dlq", "--amqp-url", "http://nope"}, "invalid AMQP URL"},
+      {{"outbox"}, "status"},
+      {{"outbox", "status"}, "needs a store"},
+      {{"outbox", "status", "--store", "sqlite:/nonexistent/dir/x.db"}, "no SQLite database"},
+  };
+  for (const Case& c : cases) {
+    std::string err;
+    EXPECT_EQ(Cli(c.args, nullptr, &err), kExitUsage) << testing::PrintToString(c.args);
+    EXPECT_NE(err.find(c.expected), std::string::npos)
+        << testing::PrintToString(c.args) << " -> " << err;
+  }
+}
+
+TEST(Cli, JsonModeReportsErrorsOnStdoutToo) {
+  std::string out;
+  EXPECT_EQ(Cli({"dlq", "replay", "--json"}, &out), kExitUsage);
+  nlohmann::json j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["exit_code"], 2);
+  EXPECT_NE(j["error"].get<std::string>().find("queue name"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace choreo::admin
