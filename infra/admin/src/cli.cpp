@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "choreo/admin/admin.hpp"
+#include "choreo/admin/audit.hpp"
 
 namespace choreo::admin {
 
@@ -26,6 +28,7 @@ constexpr const char* kDefaultAmqpUrl = "amqp://guest:guest@127.0.0.1:5672/";
 constexpr const char* kDefaultMgmtUrl = "http://127.0.0.1:15672";
 constexpr std::size_t kBodyPreviewChars = 600;
 constexpr std::size_t kDefaultShowLimit = 50;
+constexpr std::string_view kDefaultCatalogPath = "infra/catalog.json";
 
 // ---------------------------------------------------------------------------------------
 // Usage texts
@@ -38,6 +41,7 @@ Usage:
   choreo-admin dlq replay <queue>            send dead letters back where they came from
   choreo-admin dlq purge <queue>             delete dead letters (asks first)
   choreo-admin outbox status --store URL     pending outbox rows, oldest age, last sent
+  choreo-admin audit                         check every store against the delivery guarantees
 
 Options for every command:
   --amqp-url URL   broker (env CHOREO_AMQP_URL, default amqp://guest:guest@127.0.0.1:5672/)
@@ -47,7 +51,7 @@ Options for every command:
   -h, --help       help for the command
 
 Exit codes: 0 success, 1 failure or partial failure (some messages not replayed, broker
-unreachable), 2 usage error (bad arguments, unknown queue or vhost).
+unreachable, audit violations), 2 usage error (bad arguments, unknown queue or vhost).
 Run 'choreo-admin <command> <subcommand> --help' for details.
 )";
 
@@ -120,12 +124,59 @@ the oldest pending row and when the last row was sent.
   --store URL  sqlite:PATH or postgresql://user@host:port/db (env CHOREO_STORE_URL)
 )";
 
+constexpr const char* kAuditUsage = R"(Usage: choreo-admin audit [--var-dir DIR] [--<component>-store URL ...] [--catalog PATH]
+                          [--allow-in-flight[=AGE]] [--no-broker] [--fail-on-dlq] [--verbose] [--json]
+
+Checks the guarantees of DESIGN.md section 4 across every component's store, the provider
+stand-in's ledger and the dead-letter queues:
+  orders.known        every order the gateway accepted is known to the order worker
+  orders.terminal     ... and is CONFIRMED or CANCELLED
+  orders.accepted     no state, charge, refund or e-mail for an order never accepted
+  confirmed.payment   a CONFIRMED order has exactly one capture (of its total), no refund
+  confirmed.shipment  ... one scheduled shipment
+  confirmed.email     ... exactly one confirmation e-mail (and no cancellation e-mail)
+  cancelled.payment   a CANCELLED order has no net charge: each capture refunded once, in full
+  cancelled.email     ... exactly one cancellation e-mail (and no confirmation e-mail)
+  effects.in_flight   orders not yet terminal have no duplicated capture, refund or e-mail
+  stock.conserved     per SKU: catalog stock = available + reserved + sold
+  stock.sold          per SKU: sold = quantities of committed reservations
+  stock.reserved      per SKU: reserved = quantities of held reservations
+  reservations.state  no reservation both committed and released; each agrees with its
+                      order (confirmed -> committed, cancelled -> released) and shipment
+  ledger.agreement    payment and notification records match the provider's ledger
+  outbox.drained      no pending outbox row in any store
+  dlq.empty           every dead-lettered message, listed with its reason (a warning;
+                      a violation with --fail-on-dlq)
+Prints one line per check (OK / VIOLATION with counts and the first offending order ids,
+WARNING, SKIPPED), the dead letters and a summary of totals.
+
+Stores (sqlite:PATH or postgresql://user@host:port/db; "none" leaves a component out and
+skips the checks that need it):
+  --gateway-store URL  --order-store URL  --inventory-store URL  --payment-store URL
+  --shipping-store URL  --notification-store URL  --provider-store URL
+  each defaults to sqlite:<var dir>/data/<component>.db
+  --var-dir DIR        the var dir of infra/up (env CHOREO_VAR_DIR, default var)
+  --catalog PATH       initial stock (env CHOREO_CATALOG, default infra/catalog.json when it
+                       exists); "none": take inventory_stock.total as the initial stock
+
+  --allow-in-flight[=AGE]  the system may still be running: orders younger than AGE
+                       (default 5m) may be unfinished and outbox rows younger than AGE
+                       pending. Duplicated effects are violations whatever the age.
+  --no-broker          do not read the dead-letter queues
+  --fail-on-dlq        a dead-lettered message is a violation
+  --verbose            every offender on its own line, every dead letter
+Broker options as for the dlq commands; a broker that cannot be reached is a warning.
+Exit code 0 when every check holds, 1 on any violation (or an unreadable store), 2 on
+usage errors.
+)";
+
 // ---------------------------------------------------------------------------------------
 // Arguments
 
 struct OptionSpec {
   const char* name;
   bool takes_value;
+  bool optional_value = false;  // --name or --name=VALUE (never the next word)
 };
 
 // Every option of every command, for splitting the words; each command then says which
@@ -136,6 +187,10 @@ constexpr OptionSpec kOptions[] = {
     {"type", true},     {"error", true},      {"error-message", true}, {"older-than", true},
     {"dry-run", false}, {"rate", true},       {"to-queue", false},   {"quiet", false},
     {"verbose", false}, {"yes", false},       {"store", true},
+    {"gateway-store", true}, {"order-store", true}, {"inventory-store", true},
+    {"payment-store", true}, {"shipping-store", true}, {"notification-store", true},
+    {"provider-store", true}, {"var-dir", true}, {"catalog", true},
+    {"allow-in-flight", false, true}, {"no-broker", false}, {"fail-on-dlq", false},
 };
 
 const OptionSpec* FindOption(std::string_view name) {
@@ -197,7 +252,9 @@ Args Split(const std::vector<std::string>& words) {
     }
     const OptionSpec* spec = FindOption(name);
     if (spec == nullptr) throw UsageError("unknown option '--" + name + "'");
-    if (spec->takes_value) {
+    if (spec->optional_value) {
+      args.values[name].push_back(value.value_or(""));
+    } else if (spec->takes_value) {
       if (!value) {
         if (i + 1 >= words.size()) throw UsageError("option --" + name + " needs a value");
         value = words[++i];
@@ -804,6 +861,59 @@ int OutboxStatusCommand(const Args& args, const CliEnvironment& env, std::ostrea
   return kExitOk;
 }
 
+int AuditCommand(const Args& args, const CliEnvironment& env, std::ostream& out) {
+  Allow(args, "audit",
+        {"gateway-store", "order-store", "inventory-store", "payment-store", "shipping-store",
+         "notification-store", "provider-store", "var-dir", "catalog", "allow-in-flight", "no-broker",
+         "fail-on-dlq", "verbose"});
+  if (args.positional.size() > 1) {
+    std::string hint;
+    if (ParseDuration(args.positional[1])) hint = " (an age for --allow-in-flight goes after '=': --allow-in-flight=" + args.positional[1] + ")";
+    throw UsageError("unexpected argument '" + args.positional[1] + "'" + hint);
+  }
+  AuditSources sources;
+  const std::string var_dir = args.Last("var-dir").value_or(env.var_dir);
+  if (args.Has("var-dir") && var_dir.empty()) throw UsageError("--var-dir needs a directory");
+  bool any = false;
+  for (const char* component : kAuditComponents) {
+    const std::string flag = std::string(component) + "-store";
+    std::string url = args.Last(flag).value_or(DefaultStoreUrl(var_dir, component));
+    if (url.empty()) throw UsageError("--" + flag + " needs a URL (or 'none')");
+    if (url == "none") continue;
+    sources.stores[component] = url;
+    any = true;
+  }
+  if (!any) throw UsageError("every store is left out ('none'): nothing to audit");
+
+  if (auto catalog = args.Last("catalog")) {
+    if (catalog->empty()) throw UsageError("--catalog needs a path (or 'none')");
+    if (*catalog != "none") sources.catalog_path = *catalog;
+  } else if (!env.catalog.empty()) {
+    sources.catalog_path = env.catalog;
+  } else if (std::filesystem::exists(std::string(kDefaultCatalogPath))) {
+    sources.catalog_path = std::string(kDefaultCatalogPath);
+  }
+
+  AuditOptions options;
+  if (args.Has("allow-in-flight")) {
+    const std::string age = *args.Last("allow-in-flight");
+    options.in_flight = age.empty() ? std::optional<milliseconds>(kDefaultInFlightAge) : ParseDuration(age);
+    if (!options.in_flight) {
+      throw UsageError("--allow-in-flight takes an age like 90s, 5m or 1h (--allow-in-flight=5m), got '" + age + "'");
+    }
+  }
+  options.fail_on_dlq = args.Has("fail-on-dlq");
+  if (!args.Has("no-broker")) sources.broker = EndpointsFrom(args, env);
+
+  AuditReport report = Audit(LoadAuditData(sources), options);
+  if (args.Has("json")) {
+    out << AuditJson(report) << "\n";
+  } else {
+    WriteAuditText(out, report, args.Has("verbose"));
+  }
+  return report.Clean() ? kExitOk : kExitFailure;
+}
+
 const char* HelpFor(const std::vector<std::string>& words) {
   if (words.size() >= 2 && words[0] == "dlq") {
     if (words[1] == "list") return kListUsage;
@@ -812,6 +922,7 @@ const char* HelpFor(const std::vector<std::string>& words) {
     if (words[1] == "purge") return kPurgeUsage;
   }
   if (words.size() >= 1 && words[0] == "outbox") return kOutboxUsage;
+  if (words.size() >= 1 && words[0] == "audit") return kAuditUsage;
   return kMainUsage;
 }
 
@@ -830,6 +941,8 @@ CliEnvironment CliEnvironment::FromProcess() {
   env.amqp_url = get("CHOREO_AMQP_URL");
   env.mgmt_url = get("CHOREO_MGMT_URL");
   env.store_url = get("CHOREO_STORE_URL");
+  env.var_dir = get("CHOREO_VAR_DIR");
+  env.catalog = get("CHOREO_CATALOG");
   env.stderr_is_tty = ::isatty(STDERR_FILENO) == 1;
   return env;
 }
@@ -863,7 +976,8 @@ int RunCli(const std::vector<std::string>& words, const CliEnvironment& env, std
       if (p.size() < 2 || p[1] != "status") throw UsageError("'outbox' has one subcommand: status");
       return OutboxStatusCommand(args, env, out);
     }
-    throw UsageError("unknown command '" + p[0] + "' (dlq, outbox)");
+    if (p[0] == "audit") return AuditCommand(args, env, out);
+    throw UsageError("unknown command '" + p[0] + "' (dlq, outbox, audit)");
   } catch (const UsageError& e) {
     err << "choreo-admin: " << e.what() << "\n";
     err << "Run 'choreo-admin --help' (or '<command> --help') for usage.\n";

@@ -11,6 +11,8 @@ struct CliEnvironment {
   std::string amqp_url;   // CHOREO_AMQP_URL
   std::string mgmt_url;   // CHOREO_MGMT_URL
   std::string store_url;  // CHOREO_STORE_URL
+  std::string var_dir;    // CHOREO_VAR_DIR (audit: default stores under <var_dir>/data)
+  std::string catalog;    // CHOREO_CATALOG (audit: initial stock)
   bool stderr_is_tty = false;
 
   static CliEnvironment FromProcess();
