@@ -20,6 +20,7 @@ CHOREO_PACKAGES=(
   rabbitmq-server librabbitmq-dev
   libpoco-dev nlohmann-json3-dev libvalijson-dev libgtest-dev
   libsqlite3-dev sqlite3 postgresql-15 postgresql-client-15
+  wrk
 )
 
 # Installs only what is missing, with a single apt-get update, so that a second run
@@ -43,13 +44,17 @@ install_deps() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# Configures (once) and builds the tree into $1 (default build/).
+# Configures (once) and builds the tree into $1 (default build/); further arguments name
+# the targets to build (default: all).
 build_tree() {
   local dir="${1:-$CHOREO_ROOT/build}"
+  shift || true
   if [ ! -f "$dir/CMakeCache.txt" ]; then
     cmake -S "$CHOREO_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" >&2
   fi
-  cmake --build "$dir" -j"${CHOREO_BUILD_JOBS:-2}" >&2
+  local targets=()
+  if [ $# -gt 0 ]; then targets=(--target "$@"); fi
+  cmake --build "$dir" -j"${CHOREO_BUILD_JOBS:-2}" "${targets[@]}" >&2
 }
 
 # ---------------------------------------------------------------- RabbitMQ node

@@ -148,6 +148,26 @@ TEST_P(OutboxTest, UnroutableRowDoesNotStopLaterRowsAndIsRetried) {
   EXPECT_EQ(Consume(late_queue, 1), std::vector<std::string>{"lost-1"});
 }
 
+// An event without an audience (notification.sent) is routed nowhere by design; it must
+// not sit in the outbox forever. Other unroutable keys still fail.
+TEST_P(OutboxTest, UnroutableRowOfAnEventWithoutAudienceCountsAsSent) {
+  AppendOne(Msg("audit-1", "nobody.listens"));
+  AppendOne(Msg("lost-2", "nowhere.event"));
+  RelayOptions options = Options();
+  options.may_be_unrouted = {"nobody.listens"};
+  Relay relay(*store_, options);
+  relay.RunOnce();
+  OutboxStatus status = Status(*store_);
+  EXPECT_EQ(status.pending, 1);
+  int64_t audit_pending = -1;
+  store_->InTransaction([&](store::Tx& tx) {
+    tx.Run("SELECT COUNT(*) FROM choreo_outbox WHERE message_id = ? AND sent_at IS NULL", into(audit_pending),
+           std::string("audit-1"));
+  });
+  EXPECT_EQ(audit_pending, 0);
+  EXPECT_EQ(relay.Stats().returned, 2u);
+}
+
 TEST_P(OutboxTest, RowForUnknownExchangeBacksOffWithoutBlockingOthers) {
   OutgoingMessage bad = Msg("no-exchange-1");
   bad.exchange = testing::UniqueName("missing");

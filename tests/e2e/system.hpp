@@ -42,6 +42,11 @@ class System {
   // Sends `signal` and reaps the process.
   void Kill(const std::string& name, int signal = SIGKILL);
   bool Running(const std::string& name);
+  // The process id of a running process, or 0.
+  pid_t Pid(const std::string& name) const {
+    auto it = pids_.find(name);
+    return it == pids_.end() ? 0 : it->second;
+  }
 
   const std::string& Dir() const { return dir_; }
   std::string ProviderUrl() const { return "http://127.0.0.1:" + std::to_string(provider_port_); }

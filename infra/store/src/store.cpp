@@ -181,6 +181,11 @@ struct Store::Impl {
   }
 
   void RunOnce(const std::function<void(Tx&)>& body) {
+    std::unique_lock<std::timed_mutex> writing(sqlite_writer, std::defer_lock);
+    if (url.dialect == Dialect::kSqlite && !writing.try_lock_for(options.busy_timeout)) {
+      detail::ThrowSqliteError(SQLITE_BUSY, "database is locked by another transaction of this process",
+                               "BEGIN IMMEDIATE");
+    }
     detail::SessionPool::Lease lease = pool.Acquire();
     Poco::Data::Session& session = lease.Session();
     try {
@@ -205,6 +210,14 @@ struct Store::Impl {
   StoreOptions options;
   StoreUrl url;
   detail::SessionPool pool;
+  // SQLite admits one writer at a time, and every transaction here is one (BEGIN
+  // IMMEDIATE). Threads of this process queue on this mutex rather than in SQLite's busy
+  // handler, which sleeps in steps of up to 100 ms: a worker's consumer and its outbox
+  // relay taking turns were held to a few commits per second by those sleeps; the mutex
+  // hands over at once. Bounded by busy_timeout like SQLite's own wait, so a nested
+  // InTransaction still fails (SQLITE_BUSY) instead of hanging. Other processes on the
+  // same file still meet in the busy handler.
+  std::timed_mutex sqlite_writer;
 };
 
 namespace {

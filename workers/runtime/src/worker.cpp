@@ -135,6 +135,9 @@ struct Worker::Impl {
     outbox::RelayOptions relay_options;
     relay_options.amqp = BrokerOptions("relay");
     relay_options.retention = options.outbox_retention;
+    for (const auto& event : contracts::Events()) {
+      if (contracts::topology::SubscribersOf(event.type).empty()) relay_options.may_be_unrouted.emplace_back(event.type);
+    }
     relay = std::make_unique<outbox::Relay>(*store, relay_options);
     relay->Start();
 

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "choreo/amqp/options.hpp"
 #include "choreo/store/store.hpp"
@@ -43,6 +45,12 @@ struct RelayOptions {
   // Sent rows are deleted after this long (0: immediately at the next cleanup).
   std::chrono::milliseconds retention{std::chrono::hours(24)};
   std::chrono::milliseconds cleanup_interval{std::chrono::minutes(1)};
+  // Routing keys of events nobody has to receive (no subscriber in the topology, e.g.
+  // notification.sent, kept for audits and future consumers). A mandatory publish of
+  // one that no queue is bound for comes back unroutable; that is their normal case, so
+  // the row counts as sent instead of being retried forever. Any other routing key that
+  // comes back unroutable is still a failure.
+  std::vector<std::string> may_be_unrouted;
   // Called at each stage of every cycle; for fault-injection tests only.
   std::function<void(RelayStage)> stage_hook;
 
