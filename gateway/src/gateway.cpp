@@ -51,6 +51,10 @@ void GatewayOptions::Validate() const {
   if (keep_alive_timeout.count() <= 0) fail("keep_alive_timeout must be positive");
   if (max_keep_alive_requests < 1) fail("max_keep_alive_requests must be at least 1");
   if (idempotency_ttl.count() <= 0) fail("idempotency_ttl must be positive");
+  if (group_commit_max_size == 0) fail("group_commit_max_size must be at least 1");
+  if (group_commit_window.count() < 0 || group_commit_window > std::chrono::seconds(1)) {
+    fail("group_commit_window must be 0..1s");
+  }
   for (const auto& key : api_keys) {
     if (key.empty()) fail("api_keys holds an empty key");
     for (char c : key) {
@@ -552,7 +556,9 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   outbox::InstallSchema(service.Store());
 
   worker::Worker* raw_worker = service.worker.get();
-  service.intake = std::make_unique<OrderIntake>(service.Store(), [raw_worker] { raw_worker->NotifyOutbox(); });
+  service.intake = std::make_unique<OrderIntake>(
+      service.Store(), [raw_worker] { raw_worker->NotifyOutbox(); },
+      GroupCommitOptions{service.options.group_commit_max_size, service.options.group_commit_window});
   if (service.options.before_write_hook) service.intake->SetBeforeWriteHook(service.options.before_write_hook);
 }
 

@@ -1,8 +1,11 @@
 #include "choreo/gateway/intake.hpp"
 
+#include <algorithm>
+
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/gateway/read_model.hpp"
+#include "choreo/log/log.hpp"
 #include "choreo/outbox/outbox.hpp"
 #include "choreo/worker/context.hpp"
 
@@ -10,8 +13,20 @@ namespace choreo::gateway {
 
 using Poco::Data::Keywords::into;
 
-OrderIntake::OrderIntake(store::Store& store, std::function<void()> on_commit)
-    : store_(store), on_commit_(std::move(on_commit)) {}
+OrderIntake::OrderIntake(store::Store& store, std::function<void()> on_commit, GroupCommitOptions group)
+    : store_(store), on_commit_(std::move(on_commit)), group_(group) {
+  if (group_.max_size == 0) group_.max_size = 1;
+  committer_ = std::thread([this] { CommitLoop(); });
+}
+
+OrderIntake::~OrderIntake() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  arrived_.notify_all();
+  if (committer_.joinable()) committer_.join();
+}
 
 std::optional<OrderIntake::Stored> OrderIntake::FindKey(store::Tx& tx, const std::string& key) {
   Stored stored;
@@ -28,54 +43,123 @@ IntakeResult OrderIntake::FromStored(const Stored& stored, const std::string& re
   return {IntakeOutcome::kReplayed, stored.order_id, stored.status, stored.body};
 }
 
-IntakeResult OrderIntake::Submit(const IntakeRequest& request) {
-  std::optional<InFlightKeys::Lease> lease =
-      request.idempotency_key ? in_flight_.TryAcquire(*request.idempotency_key) : std::nullopt;
-  if (request.idempotency_key && !lease) return {IntakeOutcome::kInFlight, {}, 0, {}};
-  IntakeResult result;
+IntakeResult OrderIntake::Write(store::Tx& tx, const IntakeRequest& request) {
+  if (request.idempotency_key) {
+    if (auto stored = FindKey(tx, *request.idempotency_key)) return FromStored(*stored, request.request_hash);
+  }
+  if (before_write_) before_write_();
+
+  contracts::OrderPlaced event;
+  event.order_id = contracts::NewUuid();
+  event.customer_id = request.order.customer_id;
+  event.lines = request.order.lines;
+  event.payment = request.order.payment;
+  event.shipping_address = request.order.shipping_address;
+  event.placed_at = contracts::NowRfc3339();
+  const std::int64_t now_ms = outbox::NowMs();
+
+  IntakeResult accepted{IntakeOutcome::kAccepted, event.order_id, 202,
+                        nlohmann::json{{"order_id", event.order_id}, {"status", "PLACED"}}.dump()};
+  tx.Run("INSERT INTO gateway_orders (order_id, customer_id, request_json, idempotency_key, placed_at, "
+         "created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+         event.order_id, event.customer_id, request.canonical_body, request.idempotency_key, event.placed_at, now_ms);
+  RecordPlaced(tx, event.order_id, event.placed_at);
+  if (request.idempotency_key) {
+    tx.Run("INSERT INTO gateway_idempotency (scoped_key, request_hash, order_id, response_status, "
+           "response_body, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+           *request.idempotency_key, request.request_hash, event.order_id, accepted.status, accepted.response_body,
+           now_ms);
+  }
+  worker::AppendEnvelope(tx, contracts::MakeEnvelope(event));
+  return accepted;
+}
+
+IntakeResult OrderIntake::WriteAlone(const IntakeRequest& request) {
   try {
-    result = store_.InTransaction([&](store::Tx& tx) -> IntakeResult {
-      if (request.idempotency_key) {
-        if (auto stored = FindKey(tx, *request.idempotency_key)) return FromStored(*stored, request.request_hash);
-      }
-      if (before_write_) before_write_();
-
-      contracts::OrderPlaced event;
-      event.order_id = contracts::NewUuid();
-      event.customer_id = request.order.customer_id;
-      event.lines = request.order.lines;
-      event.payment = request.order.payment;
-      event.shipping_address = request.order.shipping_address;
-      event.placed_at = contracts::NowRfc3339();
-      const std::int64_t now_ms = outbox::NowMs();
-
-      IntakeResult accepted{IntakeOutcome::kAccepted, event.order_id, 202,
-                            nlohmann::json{{"order_id", event.order_id}, {"status", "PLACED"}}.dump()};
-      tx.Run("INSERT INTO gateway_orders (order_id, customer_id, request_json, idempotency_key, placed_at, "
-             "created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-             event.order_id, event.customer_id, request.canonical_body, request.idempotency_key, event.placed_at,
-             now_ms);
-      RecordPlaced(tx, event.order_id, event.placed_at);
-      if (request.idempotency_key) {
-        tx.Run("INSERT INTO gateway_idempotency (scoped_key, request_hash, order_id, response_status, "
-               "response_body, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-               *request.idempotency_key, request.request_hash, event.order_id, accepted.status,
-               accepted.response_body, now_ms);
-      }
-      worker::AppendEnvelope(tx, contracts::MakeEnvelope(event));
-      return accepted;
-    });
+    return store_.InTransaction([&](store::Tx& tx) { return Write(tx, request); });
   } catch (const store::StoreError&) {
     if (!request.idempotency_key) throw;
     // Another replica committed the same key between our look-up and our insert (the
     // primary key refused ours). Its record is the answer; any other failure rethrows.
-    auto stored = store_.InTransaction(
-        [&](store::Tx& tx) { return FindKey(tx, *request.idempotency_key); });
+    auto stored = store_.InTransaction([&](store::Tx& tx) { return FindKey(tx, *request.idempotency_key); });
     if (!stored) throw;
     return FromStored(*stored, request.request_hash);
   }
-  if (result.outcome == IntakeOutcome::kAccepted && on_commit_) on_commit_();
-  return result;
+}
+
+IntakeResult OrderIntake::Submit(const IntakeRequest& request) {
+  std::optional<InFlightKeys::Lease> lease =
+      request.idempotency_key ? in_flight_.TryAcquire(*request.idempotency_key) : std::nullopt;
+  if (request.idempotency_key && !lease) return {IntakeOutcome::kInFlight, {}, 0, {}};
+  Pending pending;
+  pending.request = &request;
+  std::unique_lock lock(mutex_);
+  queue_.push_back(&pending);
+  arrived_.notify_one();
+  completed_.wait(lock, [&] { return pending.done; });
+  if (pending.error) std::rethrow_exception(pending.error);
+  return std::move(pending.result);
+}
+
+void OrderIntake::CommitLoop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    arrived_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, nothing left to complete
+    if (group_.window.count() > 0 && queue_.size() < group_.max_size && !stopping_) {
+      arrived_.wait_for(lock, group_.window, [this] { return stopping_ || queue_.size() >= group_.max_size; });
+    }
+    std::vector<Pending*> group;
+    while (!queue_.empty() && group.size() < group_.max_size) {
+      group.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    CommitGroup(group);
+    lock.lock();
+    for (Pending* pending : group) pending->done = true;
+    completed_.notify_all();
+  }
+}
+
+// Runs on the committer thread; records each request's result or exception (never throws).
+void OrderIntake::CommitGroup(const std::vector<Pending*>& group) {
+  bool grouped = false;
+  if (group.size() > 1) {
+    try {
+      std::vector<IntakeResult> results = store_.InTransaction([&](store::Tx& tx) {
+        std::vector<IntakeResult> written;
+        written.reserve(group.size());
+        for (const Pending* pending : group) written.push_back(Write(tx, *pending->request));
+        return written;
+      });
+      for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = std::move(results[i]);
+      grouped = true;
+    } catch (const std::exception& error) {
+      log::Debug("intake group failed; writing its requests one by one",
+                 {{"requests", group.size()}, {"error", error.what()}});
+    } catch (...) {
+      // Same: each request finds out for itself below.
+    }
+  }
+  if (!grouped) {
+    for (Pending* pending : group) {
+      try {
+        pending->result = WriteAlone(*pending->request);
+      } catch (...) {
+        pending->error = std::current_exception();
+      }
+    }
+  }
+  const bool accepted = std::any_of(group.begin(), group.end(), [](const Pending* pending) {
+    return !pending->error && pending->result.outcome == IntakeOutcome::kAccepted;
+  });
+  if (!accepted || !on_commit_) return;
+  try {
+    on_commit_();
+  } catch (...) {
+    // Waking the relay early is an optimisation; its sweep finds the rows anyway.
+  }
 }
 
 std::size_t OrderIntake::PurgeIdempotency(std::chrono::milliseconds ttl) {

@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
       .Add("store-url", "CHOREO_STORE_URL", "sqlite:var/data/gateway.db", "store URL (sqlite:PATH or postgresql://...)")
       .Add("store-pool-size", "CHOREO_GATEWAY_STORE_POOL_SIZE", "8", "database connections")
       .Add("max-body-bytes", "CHOREO_GATEWAY_MAX_BODY_BYTES", "65536", "larger request bodies get 413")
-      .Add("max-threads", "CHOREO_GATEWAY_MAX_THREADS", "16", "requests handled at once")
+      .Add("max-threads", "CHOREO_GATEWAY_MAX_THREADS", "64",
+           "connections served at once (a keep-alive connection holds its thread)")
       .Add("max-queued", "CHOREO_GATEWAY_MAX_QUEUED", "64", "connections waiting for a thread; more are refused")
       .Add("io-timeout", "CHOREO_GATEWAY_IO_TIMEOUT", "10s", "socket read/write timeout")
       .Add("request-timeout", "CHOREO_GATEWAY_REQUEST_TIMEOUT", "30s", "deadline for receiving a request body (408)")
@@ -45,6 +46,10 @@ int main(int argc, char** argv) {
            "comma-separated API keys for 'Authorization: Bearer <key>' on /orders (empty: no auth; prefer the "
            "environment variable, flags show in ps)")
       .Add("idempotency-ttl", "CHOREO_GATEWAY_IDEMPOTENCY_TTL", "24h", "how long Idempotency-Key records are kept")
+      .Add("group-commit-max", "CHOREO_GATEWAY_GROUP_COMMIT_MAX", "64",
+           "concurrent POST /orders committed in one store transaction at most")
+      .Add("group-commit-window", "CHOREO_GATEWAY_GROUP_COMMIT_WINDOW", "0ms",
+           "how long to wait for more orders to commit together (0: only those already waiting)")
       .Add("log-level", "CHOREO_LOG_LEVEL", "info", "debug | info | warn | error")
       .AddFlag("help", "print this help");
 
@@ -72,6 +77,10 @@ int main(int argc, char** argv) {
     options.keep_alive_timeout = flags.GetDuration("keep-alive-timeout");
     options.api_keys = SplitKeys(flags.Get("api-keys"));
     options.idempotency_ttl = flags.GetDuration("idempotency-ttl");
+    const auto group_max = flags.GetInt("group-commit-max");
+    if (group_max < 1) throw config::UsageError("--group-commit-max must be at least 1");
+    options.group_commit_max_size = static_cast<std::size_t>(group_max);
+    options.group_commit_window = flags.GetDuration("group-commit-window");
     options.Validate();
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "gateway: %s\n\n%s", e.what(), flags.Usage().c_str());

@@ -3,9 +3,26 @@
 // entry, the idempotency record (when the client sent a key) and the order.placed outbox
 // row. The worker runtime's relay publishes the row after commit, whether or not the
 // broker is reachable right now.
+//
+// Group commit: requests that arrive together share that transaction. Submit hands its
+// request to one committer thread and waits; the committer takes what is queued (up to
+// GroupCommitOptions::max_size, waiting up to `window` for more), writes them all in one
+// transaction and completes each request after the commit. So durable acceptance costs one
+// fsync per group, not per request. If the group's transaction fails, it is rolled back
+// and every request of the group is written again alone, so one request whose writes fail
+// (an idempotency key another replica just committed, a store error) answers only for
+// itself.
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "choreo/gateway/idempotency.hpp"
 #include "choreo/gateway/validation.hpp"
@@ -35,12 +52,25 @@ struct IntakeResult {
   std::string response_body;  // kAccepted, kReplayed
 };
 
+struct GroupCommitOptions {
+  std::size_t max_size = 64;  // requests per transaction at most; 1 = no grouping
+  // How long the committer waits for more requests after the first one of a group; 0 =
+  // take only what is already queued (requests still queue up while a commit runs).
+  std::chrono::microseconds window{0};
+};
+
 class OrderIntake {
  public:
-  // `on_commit` runs after an order committed (wakes the outbox relay).
-  OrderIntake(store::Store& store, std::function<void()> on_commit);
+  // `on_commit` runs after orders committed (wakes the outbox relay). Starts the
+  // committer thread.
+  OrderIntake(store::Store& store, std::function<void()> on_commit, GroupCommitOptions group = {});
+  // Completes what is queued, then stops the committer. Submit must not be running.
+  ~OrderIntake();
+  OrderIntake(const OrderIntake&) = delete;
+  OrderIntake& operator=(const OrderIntake&) = delete;
 
-  // Throws store::StoreError when the store fails.
+  // Returns once the request's outcome is committed (group commit, see above). Throws
+  // store::StoreError when the store fails.
   IntakeResult Submit(const IntakeRequest& request);
 
   // Deletes idempotency records older than `ttl`; returns how many.
@@ -57,13 +87,34 @@ class OrderIntake {
     int status = 0;
     std::string body;
   };
+  // One request waiting for the committer; guarded by mutex_.
+  struct Pending {
+    const IntakeRequest* request = nullptr;
+    IntakeResult result;
+    std::exception_ptr error;
+    bool done = false;
+  };
   static std::optional<Stored> FindKey(store::Tx& tx, const std::string& key);
   static IntakeResult FromStored(const Stored& stored, const std::string& request_hash);
+  // The look-up and the writes of one request inside `tx`.
+  IntakeResult Write(store::Tx& tx, const IntakeRequest& request);
+  // One request in a transaction of its own.
+  IntakeResult WriteAlone(const IntakeRequest& request);
+  void CommitLoop();
+  void CommitGroup(const std::vector<Pending*>& group);
 
   store::Store& store_;
   std::function<void()> on_commit_;
+  GroupCommitOptions group_;
   std::function<void()> before_write_;
   InFlightKeys in_flight_;
+
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::condition_variable completed_;
+  std::deque<Pending*> queue_;
+  bool stopping_ = false;
+  std::thread committer_;  // last: starts after everything above exists
 };
 
 }  // namespace choreo::gateway
