@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -236,6 +237,64 @@ struct Worker::Impl {
     Disconnect();
   }
 
+  // A delivery that passed validation and has a handler.
+  struct Item {
+    const amqp::Delivery* delivery;
+    contracts::Envelope envelope;
+    const RawHandler* handler;
+    int attempt;
+    bool duplicate = false;
+  };
+
+  // Validates `delivery` and finds its handler. A contract violation or an event without
+  // handler is routed by the policy here, and nullopt returned.
+  std::optional<Item> Prepare(const amqp::Delivery& delivery) {
+    const int attempt = AttemptFromHeaders(delivery.message.headers, topology.work.name);
+    contracts::Envelope envelope;
+    try {
+      envelope = contracts::ParseAndValidate(delivery.message.body);
+    } catch (const contracts::ContractError& e) {
+      Fail(delivery, nullptr, FailureKind::kContract, e.what(), attempt);
+      return std::nullopt;
+    }
+    auto handler = handlers.find(envelope.type);
+    if (handler == handlers.end()) {
+      Fail(delivery, &envelope, FailureKind::kUnknownEvent,
+           "worker '" + options.name + "' has no handler for event type '" + envelope.type + "'", attempt);
+      return std::nullopt;
+    }
+    return Item{&delivery, std::move(envelope), &handler->second, attempt};
+  }
+
+  // Inbox check and handler of every item in ONE transaction; commits or throws.
+  void Commit(std::vector<Item>& items) {
+    store->InTransaction([&](store::Tx& tx) {
+      for (Item& item : items) {
+        item.duplicate = !outbox::TryRecord(tx, options.name, item.envelope.message_id);
+        if (item.duplicate) continue;
+        Context ctx(item.envelope, tx, options.name, item.attempt);
+        (*item.handler)(ctx);
+      }
+    });
+    transactions++;
+    if (std::any_of(items.begin(), items.end(), [](const Item& i) { return !i.duplicate; })) relay->Notify();
+  }
+
+  void Count(const std::vector<Item>& items, Clock::time_point started) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    for (const Item& item : items) {
+      if (item.duplicate) {
+        duplicates++;
+        Consumed(item.envelope.type, "duplicate").Inc();
+        log::Debug("duplicate acknowledged without effect", LogFields(item.envelope));
+      } else {
+        handled++;
+        Consumed(item.envelope.type, "handled").Inc();
+        Latency(item.envelope.type).Observe(seconds);
+      }
+    }
+  }
+
   // Several deliveries in ONE transaction (inbox checks, handlers, outbox appends), one
   // commit, one multiple-ack: the fsync and the ack are paid once per batch. Messages that
   // fail validation are routed on their own first. If any handler fails, the transaction
@@ -245,114 +304,48 @@ struct Worker::Impl {
   void ProcessBatch(const std::vector<amqp::Delivery>& batch) {
     if (batch.size() == 1) return Process(batch.front());
     const auto started = Clock::now();
-    struct Item {
-      const amqp::Delivery* delivery;
-      contracts::Envelope envelope;
-      const RawHandler* handler;
-      int attempt;
-      bool duplicate = false;
-    };
     std::vector<Item> items;
     items.reserve(batch.size());
     for (const amqp::Delivery& d : batch) {
-      const int attempt = AttemptFromHeaders(d.message.headers, topology.work.name);
-      contracts::Envelope envelope;
-      try {
-        envelope = contracts::ParseAndValidate(d.message.body);
-      } catch (const contracts::ContractError& e) {
-        Fail(d, nullptr, FailureKind::kContract, e.what(), attempt);
-        continue;
-      }
-      auto handler = handlers.find(envelope.type);
-      if (handler == handlers.end()) {
-        Fail(d, &envelope, FailureKind::kUnknownEvent,
-             "worker '" + options.name + "' has no handler for event type '" + envelope.type + "'", attempt);
-        continue;
-      }
-      items.push_back(Item{&d, std::move(envelope), &handler->second, attempt});
+      if (std::optional<Item> item = Prepare(d)) items.push_back(std::move(*item));
     }
     if (items.empty()) return;
     try {
-      store->InTransaction([&](store::Tx& tx) {
-        for (Item& item : items) {
-          item.duplicate = !outbox::TryRecord(tx, options.name, item.envelope.message_id);
-          if (item.duplicate) continue;
-          Context ctx(item.envelope, tx, options.name, item.attempt);
-          (*item.handler)(ctx);
-        }
-      });
+      Commit(items);
     } catch (const std::exception& e) {
       log::Debug("batch failed; handling its messages one by one", {{"worker", options.name}, {"error", e.what()}});
       for (const Item& item : items) Process(*item.delivery);
       return;
     }
-    transactions++;
-    relay->Notify();
     // Everything up to the last item is settled: items by this commit, the others by
-    // Fail() above (an ack of an already acknowledged tag is a no-op within `multiple`).
+    // Fail() in Prepare (an ack of an already acknowledged tag is a no-op within `multiple`).
     consumer->Ack(*items.back().delivery, /*multiple=*/true);
-    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    for (const Item& item : items) {
-      if (item.duplicate) {
-        duplicates++;
-        Consumed(item.envelope.type, "duplicate").Inc();
-      } else {
-        handled++;
-        Consumed(item.envelope.type, "handled").Inc();
-        Latency(item.envelope.type).Observe(seconds);
-      }
-    }
+    Count(items, started);
   }
 
   // One delivery: validate, inbox + handler + outbox in one transaction, commit, ack.
   // Failures are routed by the policy; only broker errors escape (to Loop).
   void Process(const amqp::Delivery& delivery) {
     const auto started = Clock::now();
-    const int attempt = AttemptFromHeaders(delivery.message.headers, topology.work.name);
-    contracts::Envelope envelope;
+    std::optional<Item> item = Prepare(delivery);
+    if (!item) return;
+    std::vector<Item> items{std::move(*item)};
+    const Item& one = items.front();
     try {
-      envelope = contracts::ParseAndValidate(delivery.message.body);
-    } catch (const contracts::ContractError& e) {
-      return Fail(delivery, nullptr, FailureKind::kContract, e.what(), attempt);
-    }
-    auto handler = handlers.find(envelope.type);
-    if (handler == handlers.end()) {
-      return Fail(delivery, &envelope, FailureKind::kUnknownEvent,
-                  "worker '" + options.name + "' has no handler for event type '" + envelope.type + "'", attempt);
-    }
-    bool duplicate = false;
-    try {
-      store->InTransaction([&](store::Tx& tx) {
-        if (!outbox::TryRecord(tx, options.name, envelope.message_id)) {
-          duplicate = true;
-          return;
-        }
-        Context ctx(envelope, tx, options.name, attempt);
-        handler->second(ctx);
-      });
+      Commit(items);
     } catch (const PermanentError& e) {
-      return Fail(delivery, &envelope, FailureKind::kPermanent, e.what(), attempt);
+      return Fail(delivery, &one.envelope, FailureKind::kPermanent, e.what(), one.attempt);
     } catch (const contracts::ContractError& e) {
-      return Fail(delivery, &envelope, FailureKind::kContract, e.what(), attempt);
+      return Fail(delivery, &one.envelope, FailureKind::kContract, e.what(), one.attempt);
     } catch (const TransientError& e) {
-      return Fail(delivery, &envelope, FailureKind::kTransient, e.what(), attempt);
+      return Fail(delivery, &one.envelope, FailureKind::kTransient, e.what(), one.attempt);
     } catch (const store::TransientStoreError& e) {
-      return Fail(delivery, &envelope, FailureKind::kTransient, e.what(), attempt);
+      return Fail(delivery, &one.envelope, FailureKind::kTransient, e.what(), one.attempt);
     } catch (const std::exception& e) {
-      return Fail(delivery, &envelope, FailureKind::kUnexpected, e.what(), attempt);
+      return Fail(delivery, &one.envelope, FailureKind::kUnexpected, e.what(), one.attempt);
     }
-    transactions++;
-    if (!duplicate) relay->Notify();
     consumer->Ack(delivery);
-    if (duplicate) {
-      duplicates++;
-      Consumed(envelope.type, "duplicate").Inc();
-      log::Debug("duplicate acknowledged without effect", LogFields(envelope));
-    } else {
-      handled++;
-      Consumed(envelope.type, "handled").Inc();
-      Latency(envelope.type).Observe(std::chrono::duration<double>(Clock::now() - started).count());
-    }
+    Count(items, started);
   }
 
   nlohmann::json LogFields(const contracts::Envelope& e) const {
