@@ -164,8 +164,23 @@ provider_faults() {
     || log "chaos: warning: provider refused faults $1"
 }
 
+# A provider fault is held in the background while the plan goes on (faults overlap, as
+# they do in production, and a long hold does not delay the kills behind it). One at a
+# time: the next provider fault waits for the previous one to be cleared, so a clear never
+# undoes a newer fault.
+PROVIDER_CLEAR_PID=""
+provider_fault_wait() {
+  if [ -n "$PROVIDER_CLEAR_PID" ]; then wait "$PROVIDER_CLEAR_PID" 2>/dev/null || true; fi
+  PROVIDER_CLEAR_PID=""
+}
+provider_fault_hold() {
+  ( sleep_ms "$1"; provider_faults '{}' ) &
+  PROVIDER_CLEAR_PID=$!
+}
+
 fault_provider_5xx() {
   local variant="$1" amount="$2" hold_ms="$3"
+  provider_fault_wait
   if [ "$variant" = burst ]; then
     fault_log "provider_5xx: next $amount provider calls answer 503, cleared after ${hold_ms} ms"
     provider_faults "{\"burst_5xx\": $amount}"
@@ -173,17 +188,16 @@ fault_provider_5xx() {
     fault_log "provider_5xx: $amount% of provider calls answer 503 for ${hold_ms} ms"
     provider_faults "{\"error_rate\": 0.$(printf '%02d' "$amount")}"
   fi
-  sleep_ms "$hold_ms"
-  provider_faults '{}'
+  provider_fault_hold "$hold_ms"
   count_fault provider_5xx "$variant"
 }
 
 fault_provider_latency() {
   local latency="$1" hold_ms="$2"
+  provider_fault_wait
   fault_log "provider_latency: +${latency} ms per provider call for ${hold_ms} ms"
   provider_faults "{\"latency_ms\": $latency}"
-  sleep_ms "$hold_ms"
-  provider_faults '{}'
+  provider_fault_hold "$hold_ms"
   count_fault provider_latency
 }
 
@@ -240,6 +254,7 @@ run_fault_plan() {
 
 # Broker up, provider faults cleared, every process running and ready.
 heal_all() {
+  provider_fault_wait
   provider_faults '{}' 2>/dev/null || true
   if ! rabbit_running; then
     rabbit_ctl start_app >/dev/null 2>&1 || true

@@ -14,6 +14,7 @@ namespace {
 
 using Poco::Data::Keywords::into;
 using worker::Context;
+using worker::EffectContext;
 
 struct PaymentRow {
   PaymentRecord record;
@@ -21,16 +22,16 @@ struct PaymentRow {
   std::string currency;
 };
 
-// On PostgreSQL the row stays locked until the handler's transaction ends, so two replicas
-// handling a repeated event for one order take turns; SQLite's BEGIN IMMEDIATE already
-// serialises writers.
-std::optional<PaymentRow> LoadPayment(store::Tx& tx, const std::string& order_id) {
+// With `lock`, on PostgreSQL the row stays locked until the handler's transaction ends, so
+// two replicas handling a repeated event for one order take turns; SQLite's BEGIN
+// IMMEDIATE already serialises writers. Effects read without it: a snapshot.
+std::optional<PaymentRow> LoadPayment(store::Tx& tx, const std::string& order_id, bool lock) {
   PaymentRow row;
   std::string status;
   std::optional<std::string> refund_id;
   Poco::Int64 amount = 0;
   std::string sql = "SELECT status, charge_id, refund_id, amount_minor, currency FROM payments WHERE order_id = ?";
-  if (tx.Dialect() == store::Dialect::kPostgres) sql += " FOR UPDATE";
+  if (lock && tx.Dialect() == store::Dialect::kPostgres) sql += " FOR UPDATE";
   if (tx.Run(sql, into(status), into(row.record.charge_id), into(refund_id), into(amount), into(row.currency),
              order_id) == 0) {
     return std::nullopt;
@@ -39,6 +40,14 @@ std::optional<PaymentRow> LoadPayment(store::Tx& tx, const std::string& order_id
   row.record.refund_id = std::move(refund_id);
   row.amount_minor = amount;
   return row;
+}
+
+std::optional<PaymentRecord> RecordOf(const std::optional<PaymentRow>& row) {
+  return row ? std::optional(row->record) : std::nullopt;
+}
+
+std::optional<PaymentRow> Snapshot(EffectContext& fx, const std::string& order_id) {
+  return fx.Store().InTransaction([&](store::Tx& tx) { return LoadPayment(tx, order_id, /*lock=*/false); });
 }
 
 // The provider's failures in the runtime's terms. The same idempotency key on every
@@ -56,16 +65,32 @@ auto CallProvider(std::string_view what, const std::string& order_id, F&& call) 
   }
 }
 
-void HandleReserved(Context& ctx, provider::ProviderClient& provider, const contracts::InventoryReserved& e) {
+// What the charge effect did: nothing (the order was charged already when it looked) or
+// the provider's answer.
+struct ChargeOutcome {
+  std::optional<provider::ChargeResult> charge;
+};
+
+// Effect of inventory.reserved: the provider call, outside the transaction.
+ChargeOutcome Charge(EffectContext& fx, provider::ProviderClient& provider, const contracts::InventoryReserved& e) {
+  if (!ShouldCharge(RecordOf(Snapshot(fx, e.order_id)))) return {};
+  return {CallProvider("charge", e.order_id, [&] {
+    return provider.Charge(ChargeKey(e.order_id), e.order_id, e.total_minor, e.currency, e.payment.token);
+  })};
+}
+
+void RecordCharge(Context& ctx, const contracts::InventoryReserved& e, const ChargeOutcome& outcome) {
   store::Tx& tx = ctx.Tx();
-  auto existing = LoadPayment(tx, e.order_id);
-  if (!ShouldCharge(existing ? std::optional(existing->record) : std::nullopt)) {
+  if (!ShouldCharge(RecordOf(LoadPayment(tx, e.order_id, /*lock=*/true)))) {
     log::Info("inventory.reserved again for a charged order: nothing new", {{"order_id", e.order_id}});
     return;
   }
-  const provider::ChargeResult charge = CallProvider("charge", e.order_id, [&] {
-    return provider.Charge(ChargeKey(e.order_id), e.order_id, e.total_minor, e.currency, e.payment.token);
-  });
+  if (!outcome.charge) {
+    // The effect saw a payment that is gone now: nothing deletes payments, so this is a
+    // store fault; try again rather than guess.
+    throw worker::TransientError("order " + e.order_id + " had a payment when the charge effect looked, and has none now");
+  }
+  const provider::ChargeResult& charge = *outcome.charge;
   const std::string now = contracts::NowRfc3339();
   const PaymentStatus status = charge.Captured() ? PaymentStatus::kCaptured : PaymentStatus::kDeclined;
   std::optional<std::string> decline_reason;
@@ -95,30 +120,51 @@ void HandleReserved(Context& ctx, provider::ProviderClient& provider, const cont
   }
 }
 
-void RefundOnce(Context& ctx, provider::ProviderClient& provider, const std::string& order_id,
-                contracts::RefundReason reason) {
+// What the refund effect did: nothing (no refund was due when it looked) or the
+// provider's answer.
+struct RefundOutcome {
+  std::optional<provider::RefundResult> refund;
+};
+
+// Effect of the events that may ask for a refund (`reason` empty: this one does not).
+RefundOutcome Refund(EffectContext& fx, provider::ProviderClient& provider, const std::string& order_id,
+                     std::optional<contracts::RefundReason> reason) {
+  if (!reason) return {};
+  auto row = Snapshot(fx, order_id);
+  if (!ShouldRefund(RecordOf(row))) return {};
+  const std::string reason_text(contracts::ToString(*reason));
+  return {CallProvider("refund", order_id, [&] {
+    return provider.Refund(RefundKey(order_id), row->record.charge_id, row->amount_minor, reason_text);
+  })};
+}
+
+void RecordRefund(Context& ctx, const std::string& order_id, std::optional<contracts::RefundReason> reason,
+                  const RefundOutcome& outcome) {
+  if (!reason) return;
   store::Tx& tx = ctx.Tx();
-  auto row = LoadPayment(tx, order_id);
-  if (!ShouldRefund(row ? std::optional(row->record) : std::nullopt)) {
+  auto row = LoadPayment(tx, order_id, /*lock=*/true);
+  if (!ShouldRefund(RecordOf(row))) {
     log::Info("no refund due", {{"order_id", order_id},
-                                {"reason", contracts::ToString(reason)},
+                                {"reason", contracts::ToString(*reason)},
                                 {"payment", row ? ToString(row->record.status) : "none"},
                                 {"refunded", row && row->record.refund_id.has_value()}});
     return;
   }
-  const std::string reason_text(contracts::ToString(reason));
-  const provider::RefundResult refund = CallProvider("refund", order_id, [&] {
-    return provider.Refund(RefundKey(order_id), row->record.charge_id, row->amount_minor, reason_text);
-  });
+  if (!outcome.refund) {
+    // The capture was committed after the effect looked (both events in one batch): run
+    // again, and the effect will see it.
+    throw worker::TransientError("a refund for order " + order_id + " became due after its effect looked");
+  }
+  const std::string reason_text(contracts::ToString(*reason));
   const std::string now = contracts::NowRfc3339();
-  tx.Run("UPDATE payments SET refund_id = ?, refund_reason = ?, refunded_at = ? WHERE order_id = ?", refund.refund_id,
-         reason_text, now, order_id);
+  tx.Run("UPDATE payments SET refund_id = ?, refund_reason = ?, refunded_at = ? WHERE order_id = ?",
+         outcome.refund->refund_id, reason_text, now, order_id);
   ctx.Publish(contracts::PaymentRefunded{.order_id = order_id,
                                          .payment_id = row->record.charge_id,
-                                         .refund_id = refund.refund_id,
+                                         .refund_id = outcome.refund->refund_id,
                                          .amount_minor = row->amount_minor,
                                          .currency = row->currency,
-                                         .reason = reason,
+                                         .reason = *reason,
                                          .refunded_at = now});
 }
 
@@ -147,15 +193,24 @@ std::vector<store::Migration> Migrations() { return kMigrations; }
 void Register(worker::Worker& worker, std::shared_ptr<provider::ProviderClient> provider) {
   if (!provider) throw std::invalid_argument("payment: provider client must not be null");
   worker.Migrations(Migrations());
-  worker.On<contracts::InventoryReserved>([provider](Context& ctx, const contracts::InventoryReserved& e) {
-    HandleReserved(ctx, *provider, e);
-  });
-  worker.On<contracts::ShipmentRejected>([provider](Context& ctx, const contracts::ShipmentRejected& e) {
-    RefundOnce(ctx, *provider, e.order_id, contracts::RefundReason::kShipmentRejected);
-  });
-  worker.On<contracts::InventoryReleased>([provider](Context& ctx, const contracts::InventoryReleased& e) {
-    if (auto reason = RefundReasonFor(e)) RefundOnce(ctx, *provider, e.order_id, *reason);
-  });
+  using contracts::InventoryReleased, contracts::InventoryReserved, contracts::ShipmentRejected;
+  worker.On<InventoryReserved, ChargeOutcome>(
+      [provider](EffectContext& fx, const InventoryReserved& e) { return Charge(fx, *provider, e); },
+      [](Context& ctx, const InventoryReserved& e, const ChargeOutcome& outcome) { RecordCharge(ctx, e, outcome); });
+  worker.On<ShipmentRejected, RefundOutcome>(
+      [provider](EffectContext& fx, const ShipmentRejected& e) {
+        return Refund(fx, *provider, e.order_id, contracts::RefundReason::kShipmentRejected);
+      },
+      [](Context& ctx, const ShipmentRejected& e, const RefundOutcome& outcome) {
+        RecordRefund(ctx, e.order_id, contracts::RefundReason::kShipmentRejected, outcome);
+      });
+  worker.On<InventoryReleased, RefundOutcome>(
+      [provider](EffectContext& fx, const InventoryReleased& e) {
+        return Refund(fx, *provider, e.order_id, RefundReasonFor(e));
+      },
+      [](Context& ctx, const InventoryReleased& e, const RefundOutcome& outcome) {
+        RecordRefund(ctx, e.order_id, RefundReasonFor(e), outcome);
+      });
 }
 
 void AddFlags(config::Options& flags) {

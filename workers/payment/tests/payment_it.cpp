@@ -70,6 +70,11 @@ class PaymentIt : public ::testing::TestWithParam<testing::DbKind> {
     provider_->Stop();
   }
 
+  void StopWorker() {
+    worker_->Stop();
+    thread_.join();
+  }
+
   void StartWorker(std::string provider_url = {}) {
     worker_ = std::make_unique<worker::Worker>(worker::WorkerOptions{
         .name = "payment", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(), .http_port = -1});
@@ -251,6 +256,25 @@ TEST_P(PaymentIt, ExpiryAfterCaptureRefundsOnce) {
   Publish(Released(r, contracts::ReleaseReason::kExpired));
   Barrier();
   EXPECT_EQ(Seen<contracts::PaymentRefunded>(r.order_id).size(), 1u);
+  EXPECT_EQ(LedgerRows("refunds", "refund:" + r.order_id).size(), 1u);
+}
+
+// Both events wait in the queue when the worker starts, so they share a batch: the
+// refund's effect looks before the capture is committed and finds nothing to refund; its
+// handler then sees the capture under the transaction and must not drop the refund.
+TEST_P(PaymentIt, CaptureAndExpiryInOneBatchStillRefundOnce) {
+  StartWorker();  // declares the queues
+  StopWorker();
+  auto r = Reserved("tok_ok");
+  Publish(r);
+  Publish(Released(r, contracts::ReleaseReason::kExpired));
+  StartWorker();
+  auto captured = Await<contracts::PaymentCaptured>(r.order_id);
+  auto refunded = Await<contracts::PaymentRefunded>(r.order_id);
+  EXPECT_EQ(refunded.payment_id, captured.payment_id);
+  Barrier();
+  EXPECT_EQ(Seen<contracts::PaymentRefunded>(r.order_id).size(), 1u);
+  EXPECT_EQ(LedgerRows("charges", "charge:" + r.order_id).size(), 1u);
   EXPECT_EQ(LedgerRows("refunds", "refund:" + r.order_id).size(), 1u);
 }
 

@@ -35,6 +35,8 @@ int Main(int argc, char** argv, std::string name, const std::function<void(confi
       .Add("http-port", "CHOREO_HTTP_PORT", "-1", "port of /healthz, /readyz, /metrics on 127.0.0.1 (-1: off)")
       .Add("prefetch", "CHOREO_PREFETCH", "256", "unacknowledged deliveries in flight")
       .Add("batch-size", "CHOREO_BATCH_SIZE", "64", "deliveries per store transaction (at most)")
+      .Add("effect-concurrency", "CHOREO_EFFECT_CONCURRENCY", "16",
+           "effects (provider calls) of one batch run at once")
       .Add("max-retries", "CHOREO_MAX_RETRIES", "4", "retries of a failing message before it is dead-lettered")
       .Add("log-level", "CHOREO_LOG_LEVEL", "info", "debug | info | warn | error")
       .AddFlag("help", "print this help");
@@ -54,6 +56,7 @@ int Main(int argc, char** argv, std::string name, const std::function<void(confi
     options.http_port = static_cast<int>(flags.GetInt("http-port"));
     options.prefetch = static_cast<uint16_t>(flags.GetInt("prefetch"));
     options.batch_size = static_cast<std::size_t>(flags.GetInt("batch-size"));
+    options.effect_concurrency = static_cast<std::size_t>(flags.GetInt("effect-concurrency"));
     options.max_retries = static_cast<int>(flags.GetInt("max-retries"));
     options.Validate();
   } catch (const std::invalid_argument& e) {

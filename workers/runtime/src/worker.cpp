@@ -1,7 +1,9 @@
 #include "choreo/worker/worker.hpp"
 
 #include <algorithm>
+#include <any>
 #include <atomic>
+#include <exception>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -44,6 +46,7 @@ void WorkerOptions::Validate() const {
   if (poll_interval.count() <= 0) throw std::invalid_argument("worker: poll_interval must be positive");
   if (http_port < -1 || http_port > 65535) throw std::invalid_argument("worker: http_port must be -1..65535");
   if (store_pool_size == 0) throw std::invalid_argument("worker: store_pool_size must be at least 1");
+  if (effect_concurrency == 0) throw std::invalid_argument("worker: effect_concurrency must be at least 1");
 }
 
 namespace {
@@ -86,7 +89,11 @@ struct Worker::Impl {
   std::unique_ptr<http::AdminServer> http_server;
   std::vector<store::Migration> migrations;
   std::vector<std::function<void(store::Store&)>> start_hooks;
-  std::unordered_map<std::string, RawHandler> handlers;
+  struct Registered {
+    RawHandler handler;
+    RawEffect effect;  // may be empty
+  };
+  std::unordered_map<std::string, Registered> handlers;
 
   // The consuming thread's broker objects (rabbitmq-c: one connection per thread).
   std::unique_ptr<amqp::Connection> connection;
@@ -241,9 +248,11 @@ struct Worker::Impl {
   struct Item {
     const amqp::Delivery* delivery;
     contracts::Envelope envelope;
-    const RawHandler* handler;
+    const Registered* registered;
     int attempt;
     bool duplicate = false;
+    std::any effect_result;
+    std::exception_ptr effect_error;
   };
 
   // Validates `delivery` and finds its handler. A contract violation or an event without
@@ -266,14 +275,73 @@ struct Worker::Impl {
     return Item{&delivery, std::move(envelope), &handler->second, attempt};
   }
 
+  // Runs the effects of `items` (those that have one) outside any transaction, up to
+  // effect_concurrency at once, then routes each item whose effect threw by the policy
+  // and removes it. The others keep their order.
+  void RunEffects(std::vector<Item>& items) {
+    std::vector<Item*> todo;
+    for (Item& item : items) {
+      if (item.registered->effect) todo.push_back(&item);
+    }
+    if (todo.empty()) return;
+    auto run = [this](Item& item) {
+      try {
+        EffectContext fx(item.envelope, *store, item.attempt);
+        item.effect_result = item.registered->effect(fx);
+      } catch (...) {
+        item.effect_error = std::current_exception();
+      }
+    };
+    const std::size_t threads = std::min(todo.size(), options.effect_concurrency);
+    if (threads <= 1) {
+      for (Item* item : todo) run(*item);
+    } else {
+      std::atomic<std::size_t> next{0};
+      auto drain = [&] {
+        for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) run(*todo[i]);
+      };
+      std::vector<std::thread> pool;
+      pool.reserve(threads - 1);
+      for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(drain);
+      drain();
+      for (std::thread& t : pool) t.join();
+    }
+    std::vector<Item> kept;
+    kept.reserve(items.size());
+    for (Item& item : items) {
+      if (!item.effect_error) {
+        kept.push_back(std::move(item));
+        continue;
+      }
+      try {
+        std::rethrow_exception(item.effect_error);
+      } catch (const std::exception& e) {
+        Fail(*item.delivery, &item.envelope, KindOf(e), e.what(), item.attempt);
+      } catch (...) {
+        Fail(*item.delivery, &item.envelope, FailureKind::kUnexpected, "effect threw a non-standard exception",
+             item.attempt);
+      }
+    }
+    items = std::move(kept);
+  }
+
+  static FailureKind KindOf(const std::exception& e) {
+    if (dynamic_cast<const PermanentError*>(&e)) return FailureKind::kPermanent;
+    if (dynamic_cast<const contracts::ContractError*>(&e)) return FailureKind::kContract;
+    if (dynamic_cast<const TransientError*>(&e)) return FailureKind::kTransient;
+    if (dynamic_cast<const store::TransientStoreError*>(&e)) return FailureKind::kTransient;
+    return FailureKind::kUnexpected;
+  }
+
   // Inbox check and handler of every item in ONE transaction; commits or throws.
   void Commit(std::vector<Item>& items) {
     store->InTransaction([&](store::Tx& tx) {
       for (Item& item : items) {
         item.duplicate = !outbox::TryRecord(tx, options.name, item.envelope.message_id);
         if (item.duplicate) continue;
-        Context ctx(item.envelope, tx, options.name, item.attempt);
-        (*item.handler)(ctx);
+        Context ctx(item.envelope, tx, options.name, item.attempt,
+                    item.registered->effect ? &item.effect_result : nullptr);
+        item.registered->handler(ctx);
       }
     });
     transactions++;
@@ -309,6 +377,7 @@ struct Worker::Impl {
     for (const amqp::Delivery& d : batch) {
       if (std::optional<Item> item = Prepare(d)) items.push_back(std::move(*item));
     }
+    RunEffects(items);
     if (items.empty()) return;
     try {
       Commit(items);
@@ -330,19 +399,13 @@ struct Worker::Impl {
     std::optional<Item> item = Prepare(delivery);
     if (!item) return;
     std::vector<Item> items{std::move(*item)};
+    RunEffects(items);
+    if (items.empty()) return;
     const Item& one = items.front();
     try {
       Commit(items);
-    } catch (const PermanentError& e) {
-      return Fail(delivery, &one.envelope, FailureKind::kPermanent, e.what(), one.attempt);
-    } catch (const contracts::ContractError& e) {
-      return Fail(delivery, &one.envelope, FailureKind::kContract, e.what(), one.attempt);
-    } catch (const TransientError& e) {
-      return Fail(delivery, &one.envelope, FailureKind::kTransient, e.what(), one.attempt);
-    } catch (const store::TransientStoreError& e) {
-      return Fail(delivery, &one.envelope, FailureKind::kTransient, e.what(), one.attempt);
     } catch (const std::exception& e) {
-      return Fail(delivery, &one.envelope, FailureKind::kUnexpected, e.what(), one.attempt);
+      return Fail(delivery, &one.envelope, KindOf(e), e.what(), one.attempt);
     }
     consumer->Ack(delivery);
     Count(items, started);
@@ -435,14 +498,14 @@ Worker& Worker::OnStart(std::function<void(store::Store&)> hook) {
   return *this;
 }
 
-Worker& Worker::OnRaw(std::string event_type, RawHandler handler) {
+Worker& Worker::OnRaw(std::string event_type, RawHandler handler, RawEffect effect) {
   if (!contracts::FindEvent(event_type)) throw std::invalid_argument("no contract for event type '" + event_type + "'");
   const auto& events = impl_->topology.events;
   if (std::find(events.begin(), events.end(), event_type) == events.end()) {
     throw std::invalid_argument("worker '" + impl_->options.name + "' is not subscribed to '" + event_type +
                                 "' in contracts/topology: add the subscription there first");
   }
-  impl_->handlers[std::move(event_type)] = std::move(handler);
+  impl_->handlers[std::move(event_type)] = Impl::Registered{std::move(handler), std::move(effect)};
   return *this;
 }
 

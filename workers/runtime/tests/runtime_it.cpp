@@ -53,11 +53,15 @@ class RuntimeTest : public ::testing::Test {
   }
 
   void StartWorker(std::function<void(Context&, const contracts::InventoryCommitted&)> handler, int max_retries = 4) {
+    StartWorkerWith([&](Worker& w) { w.On<contracts::InventoryCommitted>(std::move(handler)); }, max_retries);
+  }
+
+  void StartWorkerWith(const std::function<void(Worker&)>& register_handlers, int max_retries = 4) {
     WorkerOptions options{.name = "shipping", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(),
                           .max_retries = max_retries, .http_port = 0};
     worker_ = std::make_unique<Worker>(options);
     worker_->Migrations({{1, "create shipments", "CREATE TABLE shipments (order_id TEXT PRIMARY KEY)"}});
-    worker_->On<contracts::InventoryCommitted>(std::move(handler));
+    register_handlers(*worker_);
     thread_ = std::thread([this] { worker_->Run(); });
     ASSERT_TRUE(worker_->WaitUntilReady(20s));
     // Observe what the worker emits on its exchange.
@@ -244,6 +248,80 @@ TEST_F(RuntimeTest, BatchesIsolateAFailingMessageAndHandleTheRest) {
   EXPECT_GE(poison_runs, 1);
   EXPECT_EQ(amqp_->InspectQueue("shipping").message_count, 0u);
   EXPECT_LT(worker_->Stats().transactions, 150u) << "messages that arrived together should share transactions";
+}
+
+// A slow effect (a provider call) runs outside the transaction and concurrently across
+// the batch; the handler gets what it returned.
+TEST_F(RuntimeTest, EffectsOfABatchRunConcurrentlyAndHandlersRecordTheirResults) {
+  std::atomic<int> running{0}, most{0};
+  StartWorkerWith([&](Worker& w) {
+    w.On<contracts::InventoryCommitted, std::string>(
+        [&](EffectContext& fx, const contracts::InventoryCommitted& e) {
+          const int now = ++running;
+          for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);) {
+          }
+          // The provider's latency (the work being simulated, not a wait for an event).
+          std::this_thread::sleep_for(100ms);
+          --running;
+          EXPECT_EQ(fx.CorrelationId(), e.order_id);
+          return "fx:" + e.order_id;
+        },
+        [](Context& ctx, const contracts::InventoryCommitted&, const std::string& result) {
+          ctx.Tx().Run("INSERT INTO shipments (order_id) VALUES (?)", result);
+        });
+  });
+  std::vector<std::string> orders;
+  for (int i = 0; i < 64; ++i) {
+    orders.push_back(contracts::NewUuid());
+    const contracts::Envelope env = contracts::MakeEnvelope(Committed(orders.back()));
+    publisher_->Publish("inventory", "inventory.committed",
+                        amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
+  }
+  for (const auto& r : publisher_->WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
+  ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 64; }, 30s)) << worker_->Stats().handled;
+  EXPECT_EQ(Shipments(), 64);
+  Poco::Int64 recorded = 0;
+  worker_->Store().InTransaction([&](store::Tx& tx) {
+    tx.Run("SELECT COUNT(*) FROM shipments WHERE order_id = 'fx:' || ?", into(recorded), orders.front());
+  });
+  EXPECT_EQ(recorded, 1);
+  EXPECT_GT(most.load(), 1) << "effects of one batch should overlap";
+  EXPECT_LE(most.load(), 16) << "effect_concurrency bounds them";
+}
+
+// An effect's failure is routed by the policy like a handler's, and only its message
+// is affected.
+TEST_F(RuntimeTest, FailingEffectIsDeadLetteredAndSparesTheRestOfItsBatch) {
+  const std::string poison = contracts::NewUuid();
+  std::atomic<int> handler_runs_for_poison{0};
+  StartWorkerWith([&](Worker& w) {
+    w.On<contracts::InventoryCommitted, int>(
+        [&](EffectContext&, const contracts::InventoryCommitted& e) {
+          if (e.order_id == poison) throw PermanentError("the provider rejects this order");
+          return 1;
+        },
+        [&](Context& ctx, const contracts::InventoryCommitted& e, const int&) {
+          if (e.order_id == poison) handler_runs_for_poison++;
+          Ship(ctx, e);
+        });
+  });
+  std::vector<contracts::Envelope> sent;
+  for (int i = 0; i < 100; ++i) {
+    sent.push_back(contracts::MakeEnvelope(Committed(i == 50 ? poison : contracts::NewUuid())));
+  }
+  for (const auto& env : sent) {
+    publisher_->Publish("inventory", "inventory.committed",
+                        amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
+  }
+  for (const auto& r : publisher_->WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
+  ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 99 && worker_->Stats().dead_lettered == 1; }, 30s))
+      << "handled " << worker_->Stats().handled << ", dead-lettered " << worker_->Stats().dead_lettered;
+  EXPECT_EQ(Shipments(), 99);
+  EXPECT_EQ(handler_runs_for_poison, 0);
+  auto d = GetDeadLetter();
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->message.headers.GetString(dl::kErrorMessage), "the provider rejects this order");
+  EXPECT_EQ(d->message.message_id, sent[50].message_id);
 }
 
 TEST_F(RuntimeTest, StopReturnsPromptlyAndUnhandledMessagesStayQueued) {

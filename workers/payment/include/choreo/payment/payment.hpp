@@ -23,8 +23,9 @@ inline constexpr std::string_view kDefaultProviderUrl = "http://127.0.0.1:8090";
 // The worker's schema (component "payment").
 std::vector<store::Migration> Migrations();
 
-// Registers migrations and handlers. The provider client is shared by the handlers (it
-// is thread-safe).
+// Registers migrations and handlers. Provider calls are effects (worker.hpp): they run
+// outside the store transaction, concurrently across a batch, and the handlers record
+// their results. The provider client is shared by them (it is thread-safe).
 void Register(worker::Worker& worker, std::shared_ptr<provider::ProviderClient> provider);
 
 // --provider-url / CHOREO_PROVIDER_URL and --provider-timeout / CHOREO_PROVIDER_TIMEOUT.

@@ -2,7 +2,9 @@
 // What a handler sees of one message: the incoming envelope, the store transaction its
 // effects go into, and a way to emit events (appended to the outbox in the same
 // transaction, published by the relay after commit). No AMQP, no inbox.
+#include <any>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "choreo/contracts/envelope.hpp"
@@ -14,8 +16,9 @@ namespace choreo::worker {
 
 class Context {
  public:
-  Context(const contracts::Envelope& message, store::Tx& tx, std::string worker, int attempt)
-      : message_(message), tx_(tx), worker_(std::move(worker)), attempt_(attempt) {}
+  Context(const contracts::Envelope& message, store::Tx& tx, std::string worker, int attempt,
+          const std::any* effect = nullptr)
+      : message_(message), tx_(tx), worker_(std::move(worker)), attempt_(attempt), effect_(effect) {}
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
@@ -37,6 +40,15 @@ class Context {
   // Emits a prepared envelope on its type's exchange (routing key = type).
   std::string PublishEnvelope(const contracts::Envelope& envelope);
 
+  // What the message's effect (Worker::On with an effect) returned before this
+  // transaction began. Throws std::logic_error when there is none of type R.
+  template <class R>
+  const R& Effect() const {
+    if (effect_ == nullptr || effect_->type() != typeid(R)) {
+      throw std::logic_error("worker: no effect result of the requested type for " + message_.type);
+    }
+    return *std::any_cast<R>(effect_);
+  }
   // Envelopes emitted so far in this transaction (for tests and logs).
   const std::vector<std::string>& Emitted() const { return emitted_; }
 
@@ -45,6 +57,7 @@ class Context {
   store::Tx& tx_;
   std::string worker_;
   int attempt_;
+  const std::any* effect_;
   std::vector<std::string> emitted_;
 };
 
@@ -53,5 +66,25 @@ class Context {
 // expiration of self-addressed delayed messages). Used by Context and by producers that
 // are not handlers (the gateway).
 void AppendEnvelope(store::Tx& tx, const contracts::Envelope& envelope);
+
+// What an effect sees of one message: the envelope and the worker's store for reads (in
+// a short transaction of its own). No transaction of the handler exists yet.
+class EffectContext {
+ public:
+  EffectContext(const contracts::Envelope& message, store::Store& store, int attempt)
+      : message_(message), store_(store), attempt_(attempt) {}
+  EffectContext(const EffectContext&) = delete;
+  EffectContext& operator=(const EffectContext&) = delete;
+
+  const contracts::Envelope& Message() const { return message_; }
+  const std::string& CorrelationId() const { return message_.correlation_id; }
+  store::Store& Store() { return store_; }
+  int Attempt() const { return attempt_; }
+
+ private:
+  const contracts::Envelope& message_;
+  store::Store& store_;
+  int attempt_;
+};
 
 }  // namespace choreo::worker

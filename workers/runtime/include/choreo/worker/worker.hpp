@@ -15,6 +15,7 @@
 // failure is routed by one policy (policy.hpp): contract violations and PermanentError are
 // dead-lettered at once with the reason in headers; anything else is retried through the
 // retry queues with growing delays, then dead-lettered.
+#include <any>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -48,6 +49,8 @@ struct WorkerOptions {
   // HTTP port of /healthz, /readyz, /metrics; -1 = no HTTP server, 0 = ephemeral.
   int http_port = -1;
   std::size_t store_pool_size = 4;
+  // Effects (On with an effect) of one batch run on up to this many threads at once.
+  std::size_t effect_concurrency = 16;
   // Outbox relay and retention.
   std::chrono::milliseconds outbox_retention{std::chrono::hours(24)};
   std::chrono::milliseconds inbox_retention{std::chrono::hours(24 * 7)};
@@ -57,6 +60,7 @@ struct WorkerOptions {
 };
 
 using RawHandler = std::function<void(Context&)>;
+using RawEffect = std::function<std::any(EffectContext&)>;
 
 struct WorkerStats {
   uint64_t handled = 0;        // committed and acked
@@ -84,7 +88,31 @@ class Worker {
       h(ctx, contracts::PayloadAs<E>(ctx.Message()));
     });
   }
-  Worker& OnRaw(std::string event_type, RawHandler handler);
+  // A handler that needs the outside world (a payment provider, say) splits in two:
+  //   effect:  the call itself, made BEFORE the message's store transaction opens and,
+  //            for the messages of one batch, concurrently (effect_concurrency). A slow
+  //            call then holds no transaction and no other message of the batch.
+  //   handler: records what the effect returned (ctx.Effect<R>() / its third argument)
+  //            in the transaction, with inbox and outbox as usual.
+  // An effect must be idempotent (the provider's idempotency key): it runs again when the
+  // message is redelivered, retried or its batch is re-run one by one, and it may run for
+  // a message the inbox then finds to be a duplicate. Its reads of the store are a
+  // snapshot: the handler re-checks under its transaction what the effect relied on and
+  // throws TransientError if that changed (the message is then retried). Exceptions of
+  // an effect are routed by the same policy as a handler's.
+  //
+  //   worker.On<contracts::InventoryReserved, Charge>(
+  //       [&](EffectContext& fx, const auto& e) { return provider.Charge(...); },
+  //       [](Context& ctx, const auto& e, const Charge& charge) { ... });
+  template <contracts::Event E, class R>
+  Worker& On(std::function<R(EffectContext&, const E&)> effect,
+             std::function<void(Context&, const E&, const R&)> handler) {
+    return OnRaw(
+        std::string(E::kType),
+        [h = std::move(handler)](Context& ctx) { h(ctx, contracts::PayloadAs<E>(ctx.Message()), ctx.Effect<R>()); },
+        [f = std::move(effect)](EffectContext& fx) -> std::any { return f(fx, contracts::PayloadAs<E>(fx.Message())); });
+  }
+  Worker& OnRaw(std::string event_type, RawHandler handler, RawEffect effect = nullptr);
 
   // Migrates, starts the relay, declares the topology and consumes until Stop() (or a
   // SIGTERM/SIGINT when installed with InstallSignalHandlers). While the broker is
