@@ -125,27 +125,42 @@ std::vector<store::Migration> Migrations() {
   return {{.version = 1, .name = "create notification_emails", .sql = kCreateTables}};
 }
 
-void Send(provider::ProviderClient& client, worker::Context& ctx, const Email& email) {
-  using Poco::Data::Keywords::into;
-  store::Tx& tx = ctx.Tx();
-  const std::string kind(contracts::ToString(email.kind));
-  // A repeated order.confirmed / order.cancelled (a replay, a republish) finds the first
-  // e-mail and sends nothing; the provider's idempotency key covers the crash window
-  // between the provider call and our commit.
-  Poco::Int64 sent = 0;
-  tx.Run("SELECT COUNT(*) FROM notification_emails WHERE order_id = ? AND kind = ?", into(sent), email.order_id, kind);
-  if (sent > 0) return;
+namespace {
 
-  provider::EmailResult result;
+bool AlreadySent(store::Tx& tx, const Email& email) {
+  using Poco::Data::Keywords::into;
+  Poco::Int64 sent = 0;
+  tx.Run("SELECT COUNT(*) FROM notification_emails WHERE order_id = ? AND kind = ?", into(sent), email.order_id,
+         std::string(contracts::ToString(email.kind)));
+  return sent > 0;
+}
+
+}  // namespace
+
+std::optional<provider::EmailResult> SendEffect(provider::ProviderClient& client, worker::EffectContext& fx,
+                                                const Email& email) {
+  // A repeated order.confirmed / order.cancelled (a replay, a republish) finds the first
+  // e-mail and sends nothing; the provider's idempotency key covers the window between
+  // the provider call and our commit, and a replica sending at the same time.
+  if (fx.Store().InTransaction([&](store::Tx& tx) { return AlreadySent(tx, email); })) return std::nullopt;
   try {
-    result = client.SendEmail(email.idempotency_key, email.to, email.template_name, email.order_id, email.subject,
-                              email.body);
+    return client.SendEmail(email.idempotency_key, email.to, email.template_name, email.order_id, email.subject,
+                            email.body);
   } catch (const provider::ProviderUnavailable& e) {
     throw worker::TransientError(std::string("mail provider unavailable: ") + e.what());
   } catch (const provider::ProviderRejected& e) {
     throw worker::PermanentError(std::string("mail provider rejected the e-mail: ") + e.what());
   }
+}
 
+void RecordSent(worker::Context& ctx, const Email& email, const std::optional<provider::EmailResult>& result) {
+  store::Tx& tx = ctx.Tx();
+  if (AlreadySent(tx, email)) return;
+  if (!result) {
+    // The effect saw a sent e-mail that is gone now: nothing deletes them; try again.
+    throw worker::TransientError("e-mail " + email.idempotency_key + " was recorded when the effect looked, and is not now");
+  }
+  const std::string kind(contracts::ToString(email.kind));
   const std::string now = contracts::NowRfc3339();
   // A replica that handled the same event concurrently got the same provider answer and
   // already announced it.
@@ -153,25 +168,34 @@ void Send(provider::ProviderClient& client, worker::Context& ctx, const Email& e
                             "idempotency_key, provider_message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                             "ON CONFLICT (order_id, kind) DO NOTHING",
                             email.order_id, kind, email.customer_id, email.to, email.idempotency_key,
-                            result.email_id, now) == 1;
+                            result->email_id, now) == 1;
   if (!first) return;
   ctx.Publish(contracts::NotificationSent{.order_id = email.order_id,
                                           .kind = email.kind,
                                           .customer_id = email.customer_id,
-                                          .provider_message_id = result.email_id,
+                                          .provider_message_id = result->email_id,
                                           .sent_at = now});
 }
 
 void Register(worker::Worker& worker, NotificationConfig config) {
   auto client = std::make_shared<provider::ProviderClient>(config.provider_client);
   const std::string domain = config.recipient_domain;
+  using Sent = std::optional<provider::EmailResult>;
   worker.Migrations(Migrations());
-  worker.On<contracts::OrderConfirmed>([client, domain](worker::Context& ctx, const contracts::OrderConfirmed& e) {
-    Send(*client, ctx, EmailFor(e, domain));
-  });
-  worker.On<contracts::OrderCancelled>([client, domain](worker::Context& ctx, const contracts::OrderCancelled& e) {
-    Send(*client, ctx, EmailFor(e, domain));
-  });
+  worker.On<contracts::OrderConfirmed, Sent>(
+      [client, domain](worker::EffectContext& fx, const contracts::OrderConfirmed& e) {
+        return SendEffect(*client, fx, EmailFor(e, domain));
+      },
+      [domain](worker::Context& ctx, const contracts::OrderConfirmed& e, const Sent& sent) {
+        RecordSent(ctx, EmailFor(e, domain), sent);
+      });
+  worker.On<contracts::OrderCancelled, Sent>(
+      [client, domain](worker::EffectContext& fx, const contracts::OrderCancelled& e) {
+        return SendEffect(*client, fx, EmailFor(e, domain));
+      },
+      [domain](worker::Context& ctx, const contracts::OrderCancelled& e, const Sent& sent) {
+        RecordSent(ctx, EmailFor(e, domain), sent);
+      });
 }
 
 }  // namespace choreo::notification

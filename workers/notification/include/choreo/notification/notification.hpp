@@ -3,6 +3,7 @@
 // order.cancelled) through the mail provider, then notification.sent.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,9 +56,14 @@ std::vector<store::Migration> Migrations();
 // invalid provider URL.
 void Register(worker::Worker& worker, NotificationConfig config);
 
-// Sends `email` unless this order's e-mail of that kind was already sent, records it and
-// emits notification.sent. ProviderUnavailable becomes TransientError, ProviderRejected
+// Sending is an effect (worker.hpp): the provider call runs outside the store
+// transaction, concurrently across a batch.
+// The effect: sends `email` unless this order's e-mail of that kind was already sent
+// (then nullopt). ProviderUnavailable becomes TransientError, ProviderRejected
 // PermanentError.
-void Send(provider::ProviderClient& client, worker::Context& ctx, const Email& email);
+std::optional<provider::EmailResult> SendEffect(provider::ProviderClient& client, worker::EffectContext& fx,
+                                                const Email& email);
+// The handler: records the e-mail once and emits notification.sent.
+void RecordSent(worker::Context& ctx, const Email& email, const std::optional<provider::EmailResult>& result);
 
 }  // namespace choreo::notification
