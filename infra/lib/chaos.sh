@@ -40,12 +40,17 @@ plan_faults() {
   PLAN_WINDOW_S=$(( window_ms / 1000 ))
   local total=$(( per_min * window_ms / 60000 ))
   [ "$total" -ge ${#FAULT_KINDS[@]} ] || total=${#FAULT_KINDS[@]}
-  # Equal shares of every kind, in a seeded shuffle.
-  local kinds=() i j tmp
-  for (( i = 0; i < total; i++ )); do kinds+=("${FAULT_KINDS[i % ${#FAULT_KINDS[@]}]}"); done
-  for (( i = total - 1; i > 0; i-- )); do
-    rnd $(( i + 1 )); j=$R
-    tmp=${kinds[i]}; kinds[i]=${kinds[j]}; kinds[j]=$tmp
+  # Equal shares of every kind: rounds of one fault of each kind, each round in a seeded
+  # shuffle. A plan cut short (the load settled first) has still run every kind about
+  # equally often.
+  local kinds=() round=() i j k tmp n=${#FAULT_KINDS[@]}
+  for (( i = 0; i < total; i += n )); do
+    round=("${FAULT_KINDS[@]}")
+    for (( k = n - 1; k > 0; k-- )); do
+      rnd $(( k + 1 )); j=$R
+      tmp=${round[k]}; round[k]=${round[j]}; round[j]=$tmp
+    done
+    for (( k = 0; k < n && i + k < total; k++ )); do kinds+=("${round[k]}"); done
   done
   local start_ms=3000 gap_ms=$(( (window_ms - 3000) / total ))
   [ "$gap_ms" -gt 200 ] || gap_ms=200
@@ -126,7 +131,8 @@ fault_redelivery() {
   # the restarted worker, whose inbox must drop those it had already committed.
   if ! pid="$(service_pid "$name")"; then chaos_start "$name"; return 0; fi
   kill -STOP "$pid" 2>/dev/null || true
-  for i in $(seq 1 12); do
+  local until=$(( $(now_ms) + 10000 ))
+  while [ "$(now_ms)" -lt "$until" ]; do
     unacked="$(queue_unacked "$queue")"
     if [ -n "$unacked" ] && [ "$unacked" -gt 0 ]; then break; fi
     sleep 0.2
