@@ -5,12 +5,10 @@
 
 #include <thread>
 
-#include "choreo/amqp/connection.hpp"
-#include "choreo/amqp/publisher.hpp"
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
-#include "choreo/contracts/validation.hpp"
 #include "choreo/inventory/inventory.hpp"
+#include "choreo/testing/event_probe.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 #include "choreo/worker/worker.hpp"
@@ -58,8 +56,7 @@ class InventoryIt : public ::testing::TestWithParam<testing::DbKind> {
   void SetUp() override {
     vhost_ = std::make_unique<testing::TestVhost>("inventory");
     db_ = std::make_unique<testing::TestDatabase>(GetParam(), "inventory");
-    amqp_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
-    publisher_ = std::make_unique<amqp::Publisher>(*amqp_);
+    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
   }
   void TearDown() override { StopWorker(); }
 
@@ -69,16 +66,12 @@ class InventoryIt : public ::testing::TestWithParam<testing::DbKind> {
     Register(*worker_, {.catalog = std::move(catalog), .reservation_ttl = ttl});
     thread_ = std::thread([this] { worker_->Run(); });
     ASSERT_TRUE(worker_->WaitUntilReady(30s));
-    if (observe_.empty()) {
-      // Business events only: the deadline also travels on this exchange, but with a
-      // per-message TTL that would make it vanish from this queue too.
-      observe_ = testing::UniqueName("observe-inventory");
-      amqp_->DeclareQueue(amqp::QueueSpec::Quorum(observe_));
-      for (auto type : {contracts::InventoryReserved::kType, contracts::InventoryRejected::kType,
-                        contracts::InventoryCommitted::kType, contracts::InventoryReleased::kType}) {
-        amqp_->Bind({.queue = observe_, .exchange = "inventory", .routing_key = std::string(type)});
-      }
-    }
+    // Business events only: the deadline also travels on this exchange, but with a
+    // per-message TTL that would make it vanish from this queue too.
+    probe_->Observe("inventory", {std::string(contracts::InventoryReserved::kType),
+                                  std::string(contracts::InventoryRejected::kType),
+                                  std::string(contracts::InventoryCommitted::kType),
+                                  std::string(contracts::InventoryReleased::kType)});
   }
 
   void StopWorker() {
@@ -88,64 +81,20 @@ class InventoryIt : public ::testing::TestWithParam<testing::DbKind> {
     worker_.reset();
   }
 
-  template <contracts::Event E>
-  void Publish(const E& event) {
-    contracts::Envelope env = contracts::MakeEnvelope(event);
-    amqp::Message m{.body = contracts::Serialize(env), .message_id = env.message_id,
-                    .content_type = "application/json", .type = env.type};
-    publisher_->Publish(std::string(E::kExchange), std::string(E::kType), m);
-    auto results = publisher_->WaitForConfirms(10s);
-    ASSERT_EQ(results.size(), 1u);
-    ASSERT_EQ(results[0].outcome, amqp::PublishOutcome::kConfirmed);
-  }
-
-  // Drains the observation queue into `seen_`.
-  void Drain() {
-    while (auto d = amqp_->Get(observe_, true)) seen_.push_back(contracts::ParseAndValidate(d->message.body));
-  }
-
-  // Events of `type` emitted for `order_id` so far.
-  template <contracts::Event E>
-  std::vector<E> Seen(const std::string& order_id) {
-    Drain();
-    std::vector<E> out;
-    for (const auto& env : seen_) {
-      if (env.type == E::kType && env.correlation_id == order_id) out.push_back(contracts::PayloadAs<E>(env));
-    }
-    return out;
-  }
-
-  // Waits for the `n`-th event of `type` for the order.
-  template <contracts::Event E>
-  E Await(const std::string& order_id, std::size_t n = 1, std::chrono::milliseconds timeout = 15s) {
-    std::vector<E> got;
-    testing::WaitFor([&] { return (got = Seen<E>(order_id)).size() >= n; }, timeout, 20ms);
-    if (got.size() < n) {
-      ADD_FAILURE() << "no " << E::kType << " #" << n << " for order " << order_id;
-      return E{};
-    }
-    return got[n - 1];
-  }
-
-  std::size_t EventsFor(const std::string& order_id) {
-    Drain();
-    return std::count_if(seen_.begin(), seen_.end(), [&](const auto& e) { return e.correlation_id == order_id; });
-  }
-
   // Places an order on a SKU nobody else uses in the test and waits for its answer. The
   // worker handles its queue in order and the relay publishes in commit order, so once
   // this answer is seen, anything an earlier message emitted has been seen too: lets a
   // test assert "nothing was emitted" without sleeping.
   void Barrier() {
     auto order = Placed({{"sku-002", 1}});
-    Publish(order);
-    Await<contracts::InventoryReserved>(order.order_id);
+    probe_->Publish(order);
+    probe_->Await<contracts::InventoryReserved>(order.order_id);
   }
 
   contracts::InventoryReserved Reserve(std::vector<contracts::OrderLine> lines) {
     auto order = Placed(std::move(lines));
-    Publish(order);
-    return Await<contracts::InventoryReserved>(order.order_id);
+    probe_->Publish(order);
+    return probe_->Await<contracts::InventoryReserved>(order.order_id);
   }
 
   std::map<std::string, StockRow> Stock() {
@@ -172,20 +121,17 @@ class InventoryIt : public ::testing::TestWithParam<testing::DbKind> {
 
   std::unique_ptr<testing::TestVhost> vhost_;
   std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<amqp::Connection> amqp_;
-  std::unique_ptr<amqp::Publisher> publisher_;
+  std::unique_ptr<testing::EventProbe> probe_;
   std::unique_ptr<worker::Worker> worker_;
   std::thread thread_;
-  std::string observe_;
-  std::vector<contracts::Envelope> seen_;
 };
 
 TEST_P(InventoryIt, ReservesAllLinesPricedFromTheCatalogOnce) {
   StartWorker();
   auto order = Placed({{"sku-001", 2}, {"sku-rare", 1}, {"sku-001", 1}}, "tok_decline");
   const auto before = std::chrono::system_clock::now();
-  Publish(order);
-  auto reserved = Await<contracts::InventoryReserved>(order.order_id);
+  probe_->Publish(order);
+  auto reserved = probe_->Await<contracts::InventoryReserved>(order.order_id);
   EXPECT_EQ(reserved.lines, (std::vector<contracts::PricedLine>{
                                 {"sku-001", 2, 1250}, {"sku-rare", 1, 12900}, {"sku-001", 1, 1250}}));
   EXPECT_EQ(reserved.total_minor, 3 * 1250 + 12900);
@@ -200,9 +146,9 @@ TEST_P(InventoryIt, ReservesAllLinesPricedFromTheCatalogOnce) {
   ExpectStock("sku-rare", 4, 1, 0);
 
   // The same order again under a new message id: nothing new, no second hold.
-  Publish(order);
+  probe_->Publish(order);
   Barrier();
-  EXPECT_EQ(EventsFor(order.order_id), 1u);
+  EXPECT_EQ(probe_->EventsFor(order.order_id), 1u);
   ExpectStock("sku-001", 97, 3, 0);
   ExpectStock("sku-rare", 4, 1, 0);
 }
@@ -210,49 +156,49 @@ TEST_P(InventoryIt, ReservesAllLinesPricedFromTheCatalogOnce) {
 TEST_P(InventoryIt, UnknownSkuRejectsTheWholeOrder) {
   StartWorker();
   auto order = Placed({{"sku-001", 1}, {"sku-nope", 1}});
-  Publish(order);
-  auto rejected = Await<contracts::InventoryRejected>(order.order_id);
+  probe_->Publish(order);
+  auto rejected = probe_->Await<contracts::InventoryRejected>(order.order_id);
   EXPECT_EQ(rejected.reason, contracts::RejectionReason::kUnknownSku);
   EXPECT_EQ(rejected.skus, std::vector<std::string>{"sku-nope"});
   ExpectStock("sku-001", 100, 0, 0);
-  EXPECT_TRUE(Seen<contracts::InventoryReserved>(order.order_id).empty());
+  EXPECT_TRUE(probe_->Seen<contracts::InventoryReserved>(order.order_id).empty());
 }
 
 TEST_P(InventoryIt, InsufficientStockRejectsTheWholeOrderUntilItFits) {
   StartWorker();
   auto too_many = Placed({{"sku-001", 1}, {"sku-rare", 6}});
-  Publish(too_many);
-  auto rejected = Await<contracts::InventoryRejected>(too_many.order_id);
+  probe_->Publish(too_many);
+  auto rejected = probe_->Await<contracts::InventoryRejected>(too_many.order_id);
   EXPECT_EQ(rejected.reason, contracts::RejectionReason::kInsufficientStock);
   EXPECT_EQ(rejected.skus, std::vector<std::string>{"sku-rare"});
   ExpectStock("sku-001", 100, 0, 0);
   ExpectStock("sku-rare", 5, 0, 0);
 
   auto sold_out = Placed({{"sku-out", 1}});
-  Publish(sold_out);
-  EXPECT_EQ(Await<contracts::InventoryRejected>(sold_out.order_id).reason,
+  probe_->Publish(sold_out);
+  EXPECT_EQ(probe_->Await<contracts::InventoryRejected>(sold_out.order_id).reason,
             contracts::RejectionReason::kInsufficientStock);
 
   Reserve({{"sku-rare", 5}});
   ExpectStock("sku-rare", 0, 5, 0);
   auto one_more = Placed({{"sku-rare", 1}});
-  Publish(one_more);
-  EXPECT_EQ(Await<contracts::InventoryRejected>(one_more.order_id).reason,
+  probe_->Publish(one_more);
+  EXPECT_EQ(probe_->Await<contracts::InventoryRejected>(one_more.order_id).reason,
             contracts::RejectionReason::kInsufficientStock);
 
   // A rejected order placed again is not decided a second time.
-  Publish(too_many);
+  probe_->Publish(too_many);
   Barrier();
-  EXPECT_EQ(EventsFor(too_many.order_id), 1u);
+  EXPECT_EQ(probe_->EventsFor(too_many.order_id), 1u);
 }
 
 TEST_P(InventoryIt, CaptureCommitsAndTheLaterDeadlineChangesNothing) {
   StartWorker(/*ttl=*/3s);
   auto order = Placed({{"sku-001", 2}});
-  Publish(order);
-  auto reserved = Await<contracts::InventoryReserved>(order.order_id);
-  Publish(Captured(reserved));
-  auto committed = Await<contracts::InventoryCommitted>(order.order_id);
+  probe_->Publish(order);
+  auto reserved = probe_->Await<contracts::InventoryReserved>(order.order_id);
+  probe_->Publish(Captured(reserved));
+  auto committed = probe_->Await<contracts::InventoryCommitted>(order.order_id);
   EXPECT_EQ(committed.reservation_id, reserved.reservation_id);
   EXPECT_EQ(committed.lines, reserved.lines);
   EXPECT_EQ(committed.total_minor, 2500);
@@ -262,10 +208,10 @@ TEST_P(InventoryIt, CaptureCommitsAndTheLaterDeadlineChangesNothing) {
 
   // The same capture again (new message id), then the deadline fires: neither changes
   // anything. handled counts placed, 2 captures, deadline.
-  Publish(Captured(reserved));
+  probe_->Publish(Captured(reserved));
   ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled >= 4; }, 20s));
   Barrier();
-  EXPECT_EQ(EventsFor(order.order_id), 2u);
+  EXPECT_EQ(probe_->EventsFor(order.order_id), 2u);
   ExpectStock("sku-001", 98, 0, 2);
 }
 
@@ -273,8 +219,8 @@ TEST_P(InventoryIt, DeclineReleasesTheHold) {
   StartWorker();
   auto reserved = Reserve({{"sku-001", 3}, {"sku-rare", 2}});
   ExpectStock("sku-rare", 3, 2, 0);
-  Publish(Declined(reserved));
-  auto released = Await<contracts::InventoryReleased>(reserved.order_id);
+  probe_->Publish(Declined(reserved));
+  auto released = probe_->Await<contracts::InventoryReleased>(reserved.order_id);
   EXPECT_EQ(released.reason, ReleaseReason::kPaymentDeclined);
   EXPECT_EQ(released.reservation_id, reserved.reservation_id);
   EXPECT_EQ(released.lines, (std::vector<contracts::OrderLine>{{"sku-001", 3}, {"sku-rare", 2}}));
@@ -283,34 +229,34 @@ TEST_P(InventoryIt, DeclineReleasesTheHold) {
 
   // The decline repeated, or a capture after it (the provider answers a key once, so
   // this should not happen): nothing new.
-  Publish(Declined(reserved));
-  Publish(Captured(reserved));
+  probe_->Publish(Declined(reserved));
+  probe_->Publish(Captured(reserved));
   Barrier();
-  EXPECT_EQ(EventsFor(reserved.order_id), 2u);
+  EXPECT_EQ(probe_->EventsFor(reserved.order_id), 2u);
 }
 
 TEST_P(InventoryIt, DeadlineReleasesAndALateCaptureIsAnsweredWithExpiredAgain) {
   StartWorker(/*ttl=*/500ms);
   auto reserved = Reserve({{"sku-rare", 4}});
-  auto released = Await<contracts::InventoryReleased>(reserved.order_id, 1, 20s);
+  auto released = probe_->Await<contracts::InventoryReleased>(reserved.order_id, 1, 20s);
   EXPECT_EQ(released.reason, ReleaseReason::kExpired);
   EXPECT_EQ(released.lines, (std::vector<contracts::OrderLine>{{"sku-rare", 4}}));
   ExpectStock("sku-rare", 5, 0, 0);
 
   // The capture lost the race against the deadline: inventory repeats released(expired)
   // so payment refunds, and the stock stays where it is.
-  Publish(Captured(reserved));
-  auto again = Await<contracts::InventoryReleased>(reserved.order_id, 2);
+  probe_->Publish(Captured(reserved));
+  auto again = probe_->Await<contracts::InventoryReleased>(reserved.order_id, 2);
   EXPECT_EQ(again.reason, ReleaseReason::kExpired);
   EXPECT_EQ(again.reservation_id, reserved.reservation_id);
   ExpectStock("sku-rare", 5, 0, 0);
-  EXPECT_TRUE(Seen<contracts::InventoryCommitted>(reserved.order_id).empty());
+  EXPECT_TRUE(probe_->Seen<contracts::InventoryCommitted>(reserved.order_id).empty());
 
   // A decline or shipment rejection for the expired hold is stale.
-  Publish(Declined(reserved));
-  Publish(ShipmentRejected(reserved));
+  probe_->Publish(Declined(reserved));
+  probe_->Publish(ShipmentRejected(reserved));
   Barrier();
-  EXPECT_EQ(Seen<contracts::InventoryReleased>(reserved.order_id).size(), 2u);
+  EXPECT_EQ(probe_->Seen<contracts::InventoryReleased>(reserved.order_id).size(), 2u);
   ExpectStock("sku-rare", 5, 0, 0);
 }
 
@@ -318,39 +264,36 @@ TEST_P(InventoryIt, EarlyDeadlineIsSentBackToWaitInsteadOfCuttingTheHoldShort) {
   StartWorker();
   auto reserved = Reserve({{"sku-rare", 2}});
   const std::string delay_queue = "inventory.reservation_deadline.delay";
-  ASSERT_TRUE(testing::WaitFor([&] { return amqp_->InspectQueue(delay_queue).message_count == 1; }, 10s));
+  ASSERT_TRUE(testing::WaitFor([&] { return probe_->Connection().InspectQueue(delay_queue).message_count == 1; }, 10s));
 
   // A deadline straight into the work queue (as a DLQ replay would put it), minutes early.
   contracts::ReservationDeadline early{.order_id = reserved.order_id, .reservation_id = reserved.reservation_id,
                                        .expires_at = reserved.expires_at};
-  contracts::Envelope env = contracts::MakeEnvelope(early);
-  publisher_->Publish("", "inventory", {.body = contracts::Serialize(env), .message_id = env.message_id,
-                                        .content_type = "application/json", .type = env.type});
-  ASSERT_EQ(publisher_->WaitForConfirms(10s).size(), 1u);
+  probe_->Publish("", "inventory", contracts::MakeEnvelope(early));
   Barrier();
-  EXPECT_EQ(EventsFor(reserved.order_id), 1u);
+  EXPECT_EQ(probe_->EventsFor(reserved.order_id), 1u);
   ExpectStock("sku-rare", 3, 2, 0);
   // ...and it waits again in the delay queue next to the original.
-  EXPECT_TRUE(testing::WaitFor([&] { return amqp_->InspectQueue(delay_queue).message_count == 3; }, 10s))
+  EXPECT_TRUE(testing::WaitFor([&] { return probe_->Connection().InspectQueue(delay_queue).message_count == 3; }, 10s))
       << "the barrier order's deadline, the original and the one sent back";
 }
 
 TEST_P(InventoryIt, ShipmentRejectionRestocksOnce) {
   StartWorker();
   auto reserved = Reserve({{"sku-001", 4}});
-  Publish(Captured(reserved));
-  Await<contracts::InventoryCommitted>(reserved.order_id);
+  probe_->Publish(Captured(reserved));
+  probe_->Await<contracts::InventoryCommitted>(reserved.order_id);
   ExpectStock("sku-001", 96, 0, 4);
 
-  Publish(ShipmentRejected(reserved));
-  auto released = Await<contracts::InventoryReleased>(reserved.order_id);
+  probe_->Publish(ShipmentRejected(reserved));
+  auto released = probe_->Await<contracts::InventoryReleased>(reserved.order_id);
   EXPECT_EQ(released.reason, ReleaseReason::kShipmentRejected);
   ExpectStock("sku-001", 100, 0, 0);
 
-  Publish(ShipmentRejected(reserved));
-  Publish(Captured(reserved));
+  probe_->Publish(ShipmentRejected(reserved));
+  probe_->Publish(Captured(reserved));
   Barrier();
-  EXPECT_EQ(EventsFor(reserved.order_id), 3u);  // reserved, committed, released
+  EXPECT_EQ(probe_->EventsFor(reserved.order_id), 3u);  // reserved, committed, released
   ExpectStock("sku-001", 100, 0, 0);
 }
 
@@ -361,17 +304,17 @@ TEST_P(InventoryIt, StockIsConservedAcrossManyOrdersAndOutcomes) {
   // A third declined, a third committed, a third committed and then rejected by shipping.
   for (std::size_t i = 0; i < holds.size(); ++i) {
     if (i % 3 == 0) {
-      Publish(Declined(holds[i]));
+      probe_->Publish(Declined(holds[i]));
     } else {
-      Publish(Captured(holds[i]));
-      if (i % 3 == 2) Publish(ShipmentRejected(holds[i]));
+      probe_->Publish(Captured(holds[i]));
+      if (i % 3 == 2) probe_->Publish(ShipmentRejected(holds[i]));
     }
   }
   for (std::size_t i = 0; i < holds.size(); ++i) {
     if (i % 3 == 1) {
-      Await<contracts::InventoryCommitted>(holds[i].order_id);
+      probe_->Await<contracts::InventoryCommitted>(holds[i].order_id);
     } else {
-      Await<contracts::InventoryReleased>(holds[i].order_id);
+      probe_->Await<contracts::InventoryReleased>(holds[i].order_id);
     }
   }
   std::int64_t sold_001 = 0;

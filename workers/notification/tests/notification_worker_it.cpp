@@ -2,22 +2,14 @@
 // stand-in (also in-process, on an ephemeral port).
 #include <gtest/gtest.h>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
-
-#include <sstream>
 #include <thread>
 
-#include "choreo/amqp/connection.hpp"
-#include "choreo/amqp/publisher.hpp"
 #include "choreo/contracts/dead_letter.hpp"
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
-#include "choreo/contracts/validation.hpp"
 #include "choreo/notification/notification.hpp"
 #include "choreo/provider/server.hpp"
+#include "choreo/testing/event_probe.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 
@@ -48,8 +40,7 @@ class NotificationWorkerIt : public ::testing::Test {
 
     vhost_ = std::make_unique<testing::TestVhost>("notification");
     db_ = std::make_unique<testing::TestDatabase>(testing::DbKind::kSqlite, "notification");
-    amqp_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
-    publisher_ = std::make_unique<amqp::Publisher>(*amqp_);
+    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
     worker_ = std::make_unique<worker::Worker>(
         worker::WorkerOptions{.name = "notification", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url()});
     NotificationConfig config;
@@ -58,9 +49,7 @@ class NotificationWorkerIt : public ::testing::Test {
     Register(*worker_, config);
     thread_ = std::thread([this] { worker_->Run(); });
     ASSERT_TRUE(worker_->WaitUntilReady(30s));
-    observe_ = testing::UniqueName("observe-notification");
-    amqp_->DeclareQueue(amqp::QueueSpec::Quorum(observe_));
-    amqp_->Bind({.queue = observe_, .exchange = "notifications", .routing_key = "#"});
+    probe_->Observe("notifications");
   }
 
   void TearDown() override {
@@ -71,72 +60,29 @@ class NotificationWorkerIt : public ::testing::Test {
 
   template <contracts::Event E>
   Envelope Publish(const E& event) {
-    Envelope env = contracts::MakeEnvelope(event);
-    amqp::Message m{.body = contracts::Serialize(env), .message_id = env.message_id,
-                    .content_type = "application/json", .type = env.type};
-    publisher_->Publish(std::string(E::kExchange), env.type, m);
-    auto results = publisher_->WaitForConfirms(10s);
-    EXPECT_EQ(results.size(), 1u);
-    for (const auto& result : results) EXPECT_EQ(result.outcome, amqp::PublishOutcome::kConfirmed);
-    return env;
+    return probe_->Publish(event);
   }
 
-  // Everything emitted before the answer to a fresh marker order: the relay publishes in
-  // commit order, so nothing emitted earlier can still be on its way after it.
+  // Everything emitted before the answer to a fresh marker order.
   std::vector<Envelope> DrainUntilMarker() {
-    const std::string marker = "marker-" + contracts::NewUuid();
-    Publish(Confirmed(marker));
-    std::vector<Envelope> out;
-    bool seen = false;
-    testing::WaitFor(
-        [&] {
-          while (auto d = amqp_->Get(observe_, true)) {
-            Envelope env = contracts::ParseAndValidate(d->message.body);
-            if (env.correlation_id == marker) {
-              seen = true;
-            } else {
-              out.push_back(std::move(env));
-            }
-          }
-          return seen;
-        },
-        30s, 20ms);
-    EXPECT_TRUE(seen) << "marker order never mailed";
-    return out;
+    return probe_->DrainUntilAnswered(Confirmed("marker-" + contracts::NewUuid()), 30s);
   }
 
   nlohmann::json ProviderRequest(const std::string& method, const std::string& path, const std::string& body = "") {
-    Poco::Net::HTTPClientSession session("127.0.0.1", provider_->Port());
-    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    request.setContentType("application/json");
-    request.setContentLength(static_cast<std::streamsize>(body.size()));
-    session.sendRequest(request) << body;
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    std::string text;
-    Poco::StreamCopier::copyToString(in, text);
-    EXPECT_LT(static_cast<int>(response.getStatus()), 300) << text;
-    return nlohmann::json::parse(text);
+    return testing::ProviderRequest(provider_->BaseUrl(), method, path, body);
   }
 
   std::vector<nlohmann::json> EmailsOf(const std::string& order_id) {
-    std::vector<nlohmann::json> emails;
-    const nlohmann::json ledger = ProviderRequest("GET", "/v1/ledger");
-    for (const auto& email : ledger["emails"]) {
-      if (email.value("order_id", "") == order_id) emails.push_back(email);
-    }
-    return emails;
+    return testing::LedgerRows(provider_->BaseUrl(), "emails", "order_id", order_id);
   }
 
   std::unique_ptr<testing::TestDatabase> provider_db_;
   std::unique_ptr<provider::ProviderServer> provider_;
   std::unique_ptr<testing::TestVhost> vhost_;
   std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<amqp::Connection> amqp_;
-  std::unique_ptr<amqp::Publisher> publisher_;
+  std::unique_ptr<testing::EventProbe> probe_;
   std::unique_ptr<worker::Worker> worker_;
   std::thread thread_;
-  std::string observe_;
 };
 
 TEST_F(NotificationWorkerIt, ConfirmedOrderIsMailedOnceEvenWhenTheEventRepeats) {
@@ -196,8 +142,8 @@ TEST_F(NotificationWorkerIt, RejectedMailIsDeadLetteredAtOnce) {
                    "order_confirmed", order, "other", "other");
   Publish(Confirmed(order));
 
-  std::optional<amqp::Delivery> dead;
-  ASSERT_TRUE(testing::WaitFor([&] { return (dead = amqp_->Get("notification.dlq", true)).has_value(); }, 20s, 20ms));
+  const std::optional<amqp::Delivery> dead = probe_->AwaitMessage("notification.dlq", 20s);
+  ASSERT_TRUE(dead.has_value());
   EXPECT_EQ(dead->message.headers.GetString(dl::kErrorClass), std::string(dl::kPermanentError));
   EXPECT_EQ(worker_->Stats().retried, 0u);
   EXPECT_TRUE(DrainUntilMarker().empty());

@@ -5,12 +5,10 @@
 
 #include <thread>
 
-#include "choreo/amqp/connection.hpp"
-#include "choreo/amqp/publisher.hpp"
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
-#include "choreo/contracts/validation.hpp"
 #include "choreo/order/order_worker.hpp"
+#include "choreo/testing/event_probe.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 
@@ -62,8 +60,7 @@ class OrderWorkerIt : public ::testing::TestWithParam<DbKind> {
   void SetUp() override {
     vhost_ = std::make_unique<testing::TestVhost>("order");
     db_ = std::make_unique<testing::TestDatabase>(GetParam(), "order");
-    amqp_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
-    publisher_ = std::make_unique<amqp::Publisher>(*amqp_);
+    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
 
     worker_ = std::make_unique<worker::Worker>(
         worker::WorkerOptions{.name = "order", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(), .http_port = -1});
@@ -71,11 +68,7 @@ class OrderWorkerIt : public ::testing::TestWithParam<DbKind> {
     thread_ = std::thread([this] { worker_->Run(); });
     ASSERT_TRUE(worker_->WaitUntilReady(30s));
     // Only the worker's own events: order.placed travels on the same exchange.
-    observe_ = testing::UniqueName("observe-order");
-    amqp_->DeclareQueue(amqp::QueueSpec::Quorum(observe_));
-    for (const char* key : {"order.status_changed", "order.confirmed", "order.cancelled"}) {
-      amqp_->Bind({.queue = observe_, .exchange = "orders", .routing_key = key});
-    }
+    probe_->Observe("orders", {"order.status_changed", "order.confirmed", "order.cancelled"});
   }
 
   void TearDown() override {
@@ -85,40 +78,13 @@ class OrderWorkerIt : public ::testing::TestWithParam<DbKind> {
 
   template <contracts::Event E>
   Envelope Publish(const E& event) {
-    Envelope env = contracts::MakeEnvelope(event);
-    amqp::Message m{.body = contracts::Serialize(env), .message_id = env.message_id,
-                    .content_type = "application/json", .type = env.type};
-    publisher_->Publish(std::string(E::kExchange), env.type, m);
-    auto results = publisher_->WaitForConfirms(10s);
-    EXPECT_EQ(results.size(), 1u);
-    for (const auto& result : results) EXPECT_EQ(result.outcome, amqp::PublishOutcome::kConfirmed);
     ++published_;
-    return env;
+    return probe_->Publish(event);
   }
 
-  // Everything the worker emitted, up to and including the first status change of a
-  // fresh marker order. The relay publishes in commit order, so once the marker's event is
-  // here nothing emitted before it can still be on its way.
+  // Everything the worker emitted, up to the first status change of a fresh marker order.
   std::vector<Envelope> DrainUntilMarker() {
-    const std::string marker = "marker-" + contracts::NewUuid();
-    Publish(Placed(marker));
-    std::vector<Envelope> out;
-    bool seen = false;
-    testing::WaitFor(
-        [&] {
-          while (auto d = amqp_->Get(observe_, true)) {
-            Envelope env = contracts::ParseAndValidate(d->message.body);
-            if (env.correlation_id == marker) {
-              seen = true;
-            } else {
-              out.push_back(std::move(env));
-            }
-          }
-          return seen;
-        },
-        20s, 20ms);
-    EXPECT_TRUE(seen) << "marker order never reported";
-    return out;
+    return probe_->DrainUntilAnswered(Placed("marker-" + contracts::NewUuid()), 20s);
   }
 
   bool WaitHandled() {
@@ -134,11 +100,9 @@ class OrderWorkerIt : public ::testing::TestWithParam<DbKind> {
 
   std::unique_ptr<testing::TestVhost> vhost_;
   std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<amqp::Connection> amqp_;
-  std::unique_ptr<amqp::Publisher> publisher_;
+  std::unique_ptr<testing::EventProbe> probe_;
   std::unique_ptr<worker::Worker> worker_;
   std::thread thread_;
-  std::string observe_;
   uint64_t published_ = 0;
 };
 

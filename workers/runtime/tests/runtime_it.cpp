@@ -12,6 +12,7 @@
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/contracts/validation.hpp"
+#include "choreo/testing/event_probe.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 #include "choreo/metrics/metrics.hpp"
@@ -42,8 +43,7 @@ class RuntimeTest : public ::testing::Test {
   void SetUp() override {
     vhost_ = std::make_unique<testing::TestVhost>("runtime");
     db_ = std::make_unique<testing::TestDatabase>(testing::DbKind::kSqlite, "runtime");
-    amqp_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
-    publisher_ = std::make_unique<amqp::Publisher>(*amqp_);
+    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
   }
   void TearDown() override {
     if (worker_) {
@@ -65,25 +65,16 @@ class RuntimeTest : public ::testing::Test {
     thread_ = std::thread([this] { worker_->Run(); });
     ASSERT_TRUE(worker_->WaitUntilReady(20s));
     // Observe what the worker emits on its exchange.
-    emitted_queue_ = testing::UniqueName("observe");
-    amqp_->DeclareQueue(amqp::QueueSpec::Quorum(emitted_queue_));
-    amqp_->Bind({.queue = emitted_queue_, .exchange = "shipping", .routing_key = "#"});
+    probe_->Observe("shipping");
   }
 
   void PublishRaw(const std::string& body, const std::string& message_id) {
-    amqp::Message m{.body = body, .message_id = message_id, .content_type = "application/json",
-                    .type = "inventory.committed"};
-    publisher_->Publish("inventory", "inventory.committed", m);
-    auto results = publisher_->WaitForConfirms(10s);
-    ASSERT_EQ(results.size(), 1u);
-    ASSERT_EQ(results[0].outcome, amqp::PublishOutcome::kConfirmed);
+    probe_->PublishRaw("inventory", "inventory.committed",
+                       {.body = body, .message_id = message_id, .content_type = "application/json",
+                        .type = "inventory.committed"});
   }
 
-  contracts::Envelope Publish(const contracts::InventoryCommitted& e) {
-    contracts::Envelope env = contracts::MakeEnvelope(e);
-    PublishRaw(contracts::Serialize(env), env.message_id);
-    return env;
-  }
+  contracts::Envelope Publish(const contracts::InventoryCommitted& e) { return probe_->Publish(e); }
 
   int64_t Shipments() {
     Poco::Int64 n = 0;
@@ -92,18 +83,14 @@ class RuntimeTest : public ::testing::Test {
   }
 
   std::optional<amqp::Delivery> GetDeadLetter(std::chrono::milliseconds timeout = 20s) {
-    std::optional<amqp::Delivery> d;
-    testing::WaitFor([&] { return (d = amqp_->Get("shipping.dlq", true)).has_value(); }, timeout, 20ms);
-    return d;
+    return probe_->AwaitMessage("shipping.dlq", timeout);
   }
 
   std::unique_ptr<testing::TestVhost> vhost_;
   std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<amqp::Connection> amqp_;
-  std::unique_ptr<amqp::Publisher> publisher_;
+  std::unique_ptr<testing::EventProbe> probe_;
   std::unique_ptr<Worker> worker_;
   std::thread thread_;
-  std::string emitted_queue_;
 };
 
 void Ship(Context& ctx, const contracts::InventoryCommitted& e) {
@@ -121,7 +108,7 @@ TEST_F(RuntimeTest, HandlesCommitsAndPublishesThroughTheOutbox) {
   EXPECT_EQ(Shipments(), 1);
 
   std::optional<amqp::Delivery> out;
-  ASSERT_TRUE(testing::WaitFor([&] { return (out = amqp_->Get(emitted_queue_, true)).has_value(); }, 10s, 20ms));
+  ASSERT_TRUE((out = probe_->AwaitMessage(probe_->Queue(), 10s)).has_value());
   contracts::Envelope emitted = contracts::ParseAndValidate(out->message.body);
   EXPECT_EQ(emitted.type, "shipment.scheduled");
   EXPECT_EQ(emitted.correlation_id, order);
@@ -176,7 +163,7 @@ TEST_F(RuntimeTest, PermanentErrorIsDeadLetteredAtOnceAndRollsBack) {
   EXPECT_EQ(d->message.headers.GetString(dl::kErrorClass), std::string(dl::kPermanentError));
   EXPECT_EQ(d->message.headers.GetString(dl::kErrorMessage), "destination not served");
   EXPECT_EQ(Shipments(), 0);
-  EXPECT_EQ(amqp_->InspectQueue(emitted_queue_).message_count, 0u);
+  EXPECT_EQ(probe_->Connection().InspectQueue(probe_->Queue()).message_count, 0u);
   EXPECT_EQ(worker_->Stats().retried, 0u);
 }
 
@@ -234,10 +221,10 @@ TEST_F(RuntimeTest, BatchesIsolateAFailingMessageAndHandleTheRest) {
     sent.push_back(contracts::MakeEnvelope(Committed(contracts::NewUuid())));
   }
   for (const auto& env : sent) {
-    publisher_->Publish("inventory", "inventory.committed",
+    probe_->Publisher().Publish("inventory", "inventory.committed",
                         amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
   }
-  for (const auto& r : publisher_->WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
+  for (const auto& r : probe_->Publisher().WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
   ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 300 && worker_->Stats().dead_lettered == 1; }, 30s))
       << "handled " << worker_->Stats().handled << ", dead-lettered " << worker_->Stats().dead_lettered;
   EXPECT_EQ(Shipments(), 300);
@@ -246,7 +233,7 @@ TEST_F(RuntimeTest, BatchesIsolateAFailingMessageAndHandleTheRest) {
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->message.headers.GetString(dl::kErrorMessage), "this order can never ship");
   EXPECT_GE(poison_runs, 1);
-  EXPECT_EQ(amqp_->InspectQueue("shipping").message_count, 0u);
+  EXPECT_EQ(probe_->Connection().InspectQueue("shipping").message_count, 0u);
   EXPECT_LT(worker_->Stats().transactions, 150u) << "messages that arrived together should share transactions";
 }
 
@@ -274,10 +261,10 @@ TEST_F(RuntimeTest, EffectsOfABatchRunConcurrentlyAndHandlersRecordTheirResults)
   for (int i = 0; i < 64; ++i) {
     orders.push_back(contracts::NewUuid());
     const contracts::Envelope env = contracts::MakeEnvelope(Committed(orders.back()));
-    publisher_->Publish("inventory", "inventory.committed",
+    probe_->Publisher().Publish("inventory", "inventory.committed",
                         amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
   }
-  for (const auto& r : publisher_->WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
+  for (const auto& r : probe_->Publisher().WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
   ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 64; }, 30s)) << worker_->Stats().handled;
   EXPECT_EQ(Shipments(), 64);
   Poco::Int64 recorded = 0;
@@ -310,10 +297,10 @@ TEST_F(RuntimeTest, FailingEffectIsDeadLetteredAndSparesTheRestOfItsBatch) {
     sent.push_back(contracts::MakeEnvelope(Committed(i == 50 ? poison : contracts::NewUuid())));
   }
   for (const auto& env : sent) {
-    publisher_->Publish("inventory", "inventory.committed",
+    probe_->Publisher().Publish("inventory", "inventory.committed",
                         amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
   }
-  for (const auto& r : publisher_->WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
+  for (const auto& r : probe_->Publisher().WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
   ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 99 && worker_->Stats().dead_lettered == 1; }, 30s))
       << "handled " << worker_->Stats().handled << ", dead-lettered " << worker_->Stats().dead_lettered;
   EXPECT_EQ(Shipments(), 99);
@@ -329,7 +316,7 @@ TEST_F(RuntimeTest, StopReturnsPromptlyAndUnhandledMessagesStayQueued) {
   worker_->Stop();
   thread_.join();
   Publish(Committed(contracts::NewUuid()));
-  EXPECT_EQ(amqp_->InspectQueue("shipping").message_count, 1u);
+  EXPECT_EQ(probe_->Connection().InspectQueue("shipping").message_count, 1u);
 }
 
 }  // namespace

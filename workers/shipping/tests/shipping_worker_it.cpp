@@ -3,12 +3,10 @@
 
 #include <thread>
 
-#include "choreo/amqp/connection.hpp"
-#include "choreo/amqp/publisher.hpp"
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
-#include "choreo/contracts/validation.hpp"
 #include "choreo/shipping/shipping.hpp"
+#include "choreo/testing/event_probe.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 
@@ -33,16 +31,13 @@ class ShippingWorkerIt : public ::testing::TestWithParam<DbKind> {
   void SetUp() override {
     vhost_ = std::make_unique<testing::TestVhost>("shipping");
     db_ = std::make_unique<testing::TestDatabase>(GetParam(), "shipping");
-    amqp_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
-    publisher_ = std::make_unique<amqp::Publisher>(*amqp_);
+    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
     worker_ = std::make_unique<worker::Worker>(
         worker::WorkerOptions{.name = "shipping", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url()});
     Register(*worker_, ShippingConfig{.countries = ParseCountries("DE,FR"), .carrier = "parcelco"});
     thread_ = std::thread([this] { worker_->Run(); });
     ASSERT_TRUE(worker_->WaitUntilReady(30s));
-    observe_ = testing::UniqueName("observe-shipping");
-    amqp_->DeclareQueue(amqp::QueueSpec::Quorum(observe_));
-    amqp_->Bind({.queue = observe_, .exchange = "shipping", .routing_key = "#"});
+    probe_->Observe("shipping");
   }
 
   void TearDown() override {
@@ -50,39 +45,11 @@ class ShippingWorkerIt : public ::testing::TestWithParam<DbKind> {
     if (thread_.joinable()) thread_.join();
   }
 
-  Envelope Publish(const contracts::InventoryCommitted& event) {
-    Envelope env = contracts::MakeEnvelope(event);
-    amqp::Message m{.body = contracts::Serialize(env), .message_id = env.message_id,
-                    .content_type = "application/json", .type = env.type};
-    publisher_->Publish("inventory", env.type, m);
-    auto results = publisher_->WaitForConfirms(10s);
-    EXPECT_EQ(results.size(), 1u);
-    for (const auto& result : results) EXPECT_EQ(result.outcome, amqp::PublishOutcome::kConfirmed);
-    return env;
-  }
+  Envelope Publish(const contracts::InventoryCommitted& event) { return probe_->Publish(event); }
 
-  // Everything emitted before the answer to a fresh marker order: the relay publishes in
-  // commit order, so nothing emitted earlier can still be on its way after it.
+  // Everything emitted before the answer to a fresh marker order.
   std::vector<Envelope> DrainUntilMarker() {
-    const std::string marker = "marker-" + contracts::NewUuid();
-    Publish(Committed(marker, "DE"));
-    std::vector<Envelope> out;
-    bool seen = false;
-    testing::WaitFor(
-        [&] {
-          while (auto d = amqp_->Get(observe_, true)) {
-            Envelope env = contracts::ParseAndValidate(d->message.body);
-            if (env.correlation_id == marker) {
-              seen = true;
-            } else {
-              out.push_back(std::move(env));
-            }
-          }
-          return seen;
-        },
-        20s, 20ms);
-    EXPECT_TRUE(seen) << "marker order never answered";
-    return out;
+    return probe_->DrainUntilAnswered(Committed("marker-" + contracts::NewUuid(), "DE"), 20s);
   }
 
   int64_t Bookings(const std::string& order_id) {
@@ -95,11 +62,9 @@ class ShippingWorkerIt : public ::testing::TestWithParam<DbKind> {
 
   std::unique_ptr<testing::TestVhost> vhost_;
   std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<amqp::Connection> amqp_;
-  std::unique_ptr<amqp::Publisher> publisher_;
+  std::unique_ptr<testing::EventProbe> probe_;
   std::unique_ptr<worker::Worker> worker_;
   std::thread thread_;
-  std::string observe_;
 };
 
 TEST_P(ShippingWorkerIt, ServedDestinationIsBookedOnceEvenWhenTheCommitRepeats) {
