@@ -18,7 +18,9 @@ std::string Sha256Hex(std::string_view text) {
   return Poco::DigestEngine::digestToHex(engine.digest());
 }
 
-std::string RequestHash(const nlohmann::json& body) { return Sha256Hex(body.dump()); }
+std::string RequestHash(const nlohmann::json& body) { return CanonicalRequestHash(body.dump()); }
+
+std::string CanonicalRequestHash(std::string_view canonical_body) { return Sha256Hex(canonical_body); }
 
 std::optional<InFlightKeys::Lease> InFlightKeys::TryAcquire(const std::string& key) {
   std::lock_guard lock(mutex_);

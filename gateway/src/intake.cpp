@@ -1,6 +1,9 @@
 #include "choreo/gateway/intake.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
 
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
@@ -12,6 +15,33 @@
 namespace choreo::gateway {
 
 using Poco::Data::Keywords::into;
+
+namespace {
+
+// A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Every
+// table the intake writes is indexed by the order id, and the outbox by the message id;
+// random (v4) keys land on a different index page each, so a group commit of 30 orders
+// wrote some 150 pages to the WAL (and to the database again at checkpoint), and that
+// write was most of the commit. Time-ordered keys all go to the right edge of each index.
+std::string NewTimeOrderedUuid() {
+  thread_local std::mt19937_64 engine = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  const std::uint64_t high = (ms << 16) | 0x7000 | (engine() & 0x0FFF);           // time, version 7, rand_a
+  const std::uint64_t low = (engine() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC variant, rand_b
+  char buffer[37];
+  std::snprintf(buffer, sizeof buffer, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
+                static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  return buffer;
+}
+
+}  // namespace
 
 OrderIntake::OrderIntake(store::Store& store, std::function<void()> on_commit, GroupCommitOptions group)
     : store_(store), on_commit_(std::move(on_commit)), group_(group) {
@@ -43,44 +73,57 @@ IntakeResult OrderIntake::FromStored(const Stored& stored, const std::string& re
   return {IntakeOutcome::kReplayed, stored.order_id, stored.status, stored.body};
 }
 
-IntakeResult OrderIntake::Write(store::Tx& tx, const IntakeRequest& request) {
-  if (request.idempotency_key) {
-    if (auto stored = FindKey(tx, *request.idempotency_key)) return FromStored(*stored, request.request_hash);
-  }
-  if (before_write_) before_write_();
-
+OrderIntake::Placement OrderIntake::Prepare(const IntakeRequest& request) {
   contracts::OrderPlaced event;
-  event.order_id = contracts::NewUuid();
+  event.order_id = NewTimeOrderedUuid();
   event.customer_id = request.order.customer_id;
   event.lines = request.order.lines;
   event.payment = request.order.payment;
   event.shipping_address = request.order.shipping_address;
   event.placed_at = contracts::NowRfc3339();
-  const std::int64_t now_ms = outbox::NowMs();
-
-  IntakeResult accepted{IntakeOutcome::kAccepted, event.order_id, 202,
-                        nlohmann::json{{"order_id", event.order_id}, {"status", "PLACED"}}.dump()};
-  tx.Run("INSERT INTO gateway_orders (order_id, customer_id, request_json, idempotency_key, placed_at, "
-         "created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-         event.order_id, event.customer_id, request.canonical_body, request.idempotency_key, event.placed_at, now_ms);
-  RecordPlaced(tx, event.order_id, event.placed_at);
-  if (request.idempotency_key) {
-    tx.Run("INSERT INTO gateway_idempotency (scoped_key, request_hash, order_id, response_status, "
-           "response_body, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-           *request.idempotency_key, request.request_hash, event.order_id, accepted.status, accepted.response_body,
-           now_ms);
-  }
-  worker::AppendEnvelope(tx, contracts::MakeEnvelope(event));
-  return accepted;
+  Placement placement;
+  placement.response_body = nlohmann::json{{"order_id", event.order_id}, {"status", "PLACED"}}.dump();
+  placement.envelope = contracts::MakeEnvelope(event);
+  // Unique like the v4 id it replaces, and the outbox's message_id index stays append-only.
+  placement.envelope.message_id = NewTimeOrderedUuid();
+  placement.order_id = std::move(event.order_id);
+  placement.placed_at = std::move(event.placed_at);
+  return placement;
 }
 
-IntakeResult OrderIntake::WriteAlone(const IntakeRequest& request) {
+IntakeResult OrderIntake::Write(store::Tx& tx, const IntakeRequest& request, const Placement& placement) {
+  if (before_write_) before_write_();
+  const std::int64_t now_ms = outbox::NowMs();
+  constexpr int kAcceptedStatus = 202;
+  if (request.idempotency_key) {
+    // Claims the key. On PostgreSQL this waits for another replica's uncommitted claim and
+    // then finds its row, so replicas agree on one answer per key.
+    if (tx.Run("INSERT INTO gateway_idempotency (scoped_key, request_hash, order_id, response_status, "
+               "response_body, created_at_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scoped_key) DO NOTHING",
+               *request.idempotency_key, request.request_hash, placement.order_id, kAcceptedStatus,
+               placement.response_body, now_ms) == 0) {
+      auto stored = FindKey(tx, *request.idempotency_key);
+      // Purged between the two statements: the retry (transient) claims the key anew.
+      if (!stored) throw store::TransientStoreError("idempotency record vanished while being read; retrying");
+      return FromStored(*stored, request.request_hash);
+    }
+  }
+  tx.Run("INSERT INTO gateway_orders (order_id, customer_id, request_json, idempotency_key, placed_at, "
+         "created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+         placement.order_id, request.order.customer_id, request.canonical_body, request.idempotency_key,
+         placement.placed_at, now_ms);
+  RecordPlaced(tx, placement.order_id, placement.placed_at);
+  worker::AppendEnvelope(tx, placement.envelope);
+  return {IntakeOutcome::kAccepted, placement.order_id, kAcceptedStatus, placement.response_body};
+}
+
+IntakeResult OrderIntake::WriteAlone(const IntakeRequest& request, const Placement& placement) {
   try {
-    return store_.InTransaction([&](store::Tx& tx) { return Write(tx, request); });
+    return store_.InTransaction([&](store::Tx& tx) { return Write(tx, request, placement); });
   } catch (const store::StoreError&) {
     if (!request.idempotency_key) throw;
-    // Another replica committed the same key between our look-up and our insert (the
-    // primary key refused ours). Its record is the answer; any other failure rethrows.
+    // The failed transaction wrote nothing. If the key has a committed record anyway
+    // (another writer's), that is the answer; otherwise the error stands.
     auto stored = store_.InTransaction([&](store::Tx& tx) { return FindKey(tx, *request.idempotency_key); });
     if (!stored) throw;
     return FromStored(*stored, request.request_hash);
@@ -93,10 +136,14 @@ IntakeResult OrderIntake::Submit(const IntakeRequest& request) {
   if (request.idempotency_key && !lease) return {IntakeOutcome::kInFlight, {}, 0, {}};
   Pending pending;
   pending.request = &request;
-  std::unique_lock lock(mutex_);
-  queue_.push_back(&pending);
+  pending.placement = Prepare(request);
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(&pending);
+  }
   arrived_.notify_one();
-  completed_.wait(lock, [&] { return pending.done; });
+  std::unique_lock lock(pending.mutex);
+  pending.completed.wait(lock, [&] { return pending.done; });
   if (pending.error) std::rethrow_exception(pending.error);
   return std::move(pending.result);
 }
@@ -116,9 +163,14 @@ void OrderIntake::CommitLoop() {
     }
     lock.unlock();
     CommitGroup(group);
+    // Each waiter is woken alone (not all of them on one condition variable) and cannot
+    // destroy its Pending before this notification released its mutex.
+    for (Pending* pending : group) {
+      std::lock_guard done(pending->mutex);
+      pending->done = true;
+      pending->completed.notify_one();
+    }
     lock.lock();
-    for (Pending* pending : group) pending->done = true;
-    completed_.notify_all();
   }
 }
 
@@ -130,7 +182,7 @@ void OrderIntake::CommitGroup(const std::vector<Pending*>& group) {
       std::vector<IntakeResult> results = store_.InTransaction([&](store::Tx& tx) {
         std::vector<IntakeResult> written;
         written.reserve(group.size());
-        for (const Pending* pending : group) written.push_back(Write(tx, *pending->request));
+        for (const Pending* pending : group) written.push_back(Write(tx, *pending->request, pending->placement));
         return written;
       });
       for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = std::move(results[i]);
@@ -145,7 +197,7 @@ void OrderIntake::CommitGroup(const std::vector<Pending*>& group) {
   if (!grouped) {
     for (Pending* pending : group) {
       try {
-        pending->result = WriteAlone(*pending->request);
+        pending->result = WriteAlone(*pending->request, pending->placement);
       } catch (...) {
         pending->error = std::current_exception();
       }

@@ -366,9 +366,8 @@ TEST_F(GatewayHttpTest, HealthReadinessAndOpenApi) {
 }
 
 // Two replicas on one PostgreSQL database: the idempotency table's primary key, not the
-// in-process map, decides. Replica A looks the key up, finds nothing and is held before
-// writing; replica B does the same and commits; A then fails on the key and answers with
-// B's stored response.
+// in-process map, decides. Replica A is held before claiming the key; replica B claims it
+// and commits; A's claim then finds the key taken and A answers with B's stored response.
 TEST_F(GatewayHttpTest, ReplicasSharingADatabaseAgreeOnAKey) {
   TestDatabase shared(DbKind::kPostgres, "gwrep");
   Gate first_gate, second_gate;

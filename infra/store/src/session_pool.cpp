@@ -11,13 +11,14 @@ SessionPool::SessionPool(Factory factory, std::size_t max_size,
     : factory_(std::move(factory)), max_size_(max_size), acquire_timeout_(acquire_timeout) {}
 
 SessionPool::Lease::~Lease() {
-  if (session_) pool_->Return(std::move(session_));
+  if (connection_.session) pool_->Return(std::move(connection_));
 }
 
 void SessionPool::Lease::Discard() {
-  if (!session_) return;
+  if (!connection_.session) return;
   try {
-    session_.reset();
+    connection_.statements.reset();
+    connection_.session.reset();
   } catch (...) {
     // Closing a broken connection may fail; it is gone either way.
   }
@@ -35,9 +36,9 @@ SessionPool::Lease SessionPool::Acquire() {
                    "");
   }
   if (!idle_.empty()) {
-    auto session = std::move(idle_.back());
+    Connection connection = std::move(idle_.back());
     idle_.pop_back();
-    return Lease(*this, std::move(session));
+    return Lease(*this, std::move(connection));
   }
   ++open_;  // reserve the slot, then connect without holding the lock
   lock.unlock();
@@ -49,10 +50,10 @@ SessionPool::Lease SessionPool::Acquire() {
   }
 }
 
-void SessionPool::Return(std::unique_ptr<Poco::Data::Session> session) {
+void SessionPool::Return(Connection connection) {
   {
     std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(session));
+    idle_.push_back(std::move(connection));
   }
   returned_.notify_one();
 }

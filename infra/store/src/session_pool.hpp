@@ -9,7 +9,17 @@
 
 #include <Poco/Data/Session.h>
 
+#include "statement_cache.hpp"
+
 namespace choreo::store::detail {
+
+// One database connection and what is kept with it.
+struct Connection {
+  std::unique_ptr<Poco::Data::Session> session;
+  // SQLite only. Declared after `session` so it is destroyed first: its statements must be
+  // finalized before the connection closes.
+  std::unique_ptr<StatementCache> statements;
+};
 
 // A bounded set of database connections, each used by one transaction at a time.
 // Not Poco::Data::SessionPool: SQLite needs per-connection PRAGMAs right after opening,
@@ -17,7 +27,7 @@ namespace choreo::store::detail {
 // rather than handed to the next transaction.
 class SessionPool {
  public:
-  using Factory = std::function<std::unique_ptr<Poco::Data::Session>()>;
+  using Factory = std::function<Connection()>;
 
   SessionPool(Factory factory, std::size_t max_size, std::chrono::milliseconds acquire_timeout);
   SessionPool(const SessionPool&) = delete;
@@ -26,22 +36,22 @@ class SessionPool {
   // A checked-out session, returned to the pool on destruction unless discarded.
   class Lease {
    public:
-    Lease(SessionPool& pool, std::unique_ptr<Poco::Data::Session> session)
-        : pool_(&pool), session_(std::move(session)) {}
+    Lease(SessionPool& pool, Connection connection) : pool_(&pool), connection_(std::move(connection)) {}
     Lease(Lease&& other) noexcept = default;
     Lease& operator=(Lease&&) = delete;
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     ~Lease();
 
-    Poco::Data::Session& Session() { return *session_; }
+    Poco::Data::Session& Session() { return *connection_.session; }
+    StatementCache* Statements() { return connection_.statements.get(); }
     // Closes the connection instead of reusing it (it failed in a way that may have
     // left it broken or mid-transaction).
     void Discard();
 
    private:
     SessionPool* pool_;
-    std::unique_ptr<Poco::Data::Session> session_;
+    Connection connection_;
   };
 
   // Reuses an idle session, opens a new one below the limit, or waits for one to come
@@ -49,7 +59,7 @@ class SessionPool {
   Lease Acquire();
 
  private:
-  void Return(std::unique_ptr<Poco::Data::Session> session);
+  void Return(Connection connection);
   void Forget();
 
   Factory factory_;
@@ -57,7 +67,7 @@ class SessionPool {
   std::chrono::milliseconds acquire_timeout_;
   std::mutex mutex_;
   std::condition_variable returned_;
-  std::vector<std::unique_ptr<Poco::Data::Session>> idle_;
+  std::vector<Connection> idle_;
   std::size_t open_ = 0;  // idle plus leased, plus those being opened
 };
 

@@ -132,9 +132,13 @@ struct Store::Impl {
 
   detail::SessionPool::Factory MakeFactory() const {
     if (url.dialect == Dialect::kSqlite) {
-      return [this] { return OpenSqlite(url.sqlite_path, options); };
+      return [this] {
+        detail::Connection connection{OpenSqlite(url.sqlite_path, options), nullptr};
+        connection.statements = std::make_unique<detail::StatementCache>(SqliteHandle(*connection.session));
+        return connection;
+      };
     }
-    return [this] { return OpenPostgres(url.postgres_conninfo, options); };
+    return [this] { return detail::Connection{OpenPostgres(url.postgres_conninfo, options), nullptr}; };
   }
 
   // Each SQLite connection to ":memory:" is a separate database.
@@ -194,7 +198,7 @@ struct Store::Impl {
       RollbackQuietly(lease);
       throw;
     }
-    Tx tx(session, url.dialect);
+    Tx tx(session, url.dialect, lease.Statements());
     try {
       body(tx);
       Commit(session);

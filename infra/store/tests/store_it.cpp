@@ -474,5 +474,54 @@ TEST_P(StoreIt, LostConnectionIsTransientAndReplaced) {
   EXPECT_EQ(result, 1);
 }
 
+// 10. Statements run again and again (on SQLite from the connection's statement cache)
+// count rows as on first use, bind every value afresh, follow schema changes and keep
+// working after a failure and after more distinct statements than the cache holds.
+TEST_P(StoreIt, RepeatedStatementsBehaveAsFresh) {
+  StoreOptions options = Options();
+  options.pool_size = 1;  // every transaction reuses the one connection and its statements
+  Store store(options);
+  CreateItems(store);
+  const std::string insert = "INSERT INTO items (id, label) VALUES (?, ?) ON CONFLICT (id) DO NOTHING";
+  for (int round = 0; round < 3; ++round) {
+    store.InTransaction([&](Tx& tx) {
+      EXPECT_EQ(tx.Run(insert, 1, "one"), round == 0 ? 1u : 0u);
+      EXPECT_EQ(tx.Run(insert, 10 + round, std::string("r") + std::to_string(round)), 1u);
+      EXPECT_EQ(tx.Run("UPDATE items SET label = ? WHERE id >= ?", "many", 10), static_cast<std::size_t>(round + 1));
+    });
+  }
+  EXPECT_EQ(Count(store, "SELECT COUNT(*) FROM items"), 4);
+
+  // A failed execution leaves the statement usable; its values do not leak into the next.
+  EXPECT_THROW(store.InTransaction([&](Tx& tx) { tx.Run("INSERT INTO items (id, label) VALUES (?, ?)", 1, "dup"); }),
+               StoreError);
+  store.InTransaction([&](Tx& tx) {
+    EXPECT_EQ(tx.Run("INSERT INTO items (id, label) VALUES (?, ?)", 2, std::optional<std::string>("two")), 1u);
+  });
+  std::string label;
+  store.InTransaction([&](Tx& tx) { tx.Run("SELECT label FROM items WHERE id = ?", into(label), 2); });
+  EXPECT_EQ(label, "two");
+
+  // A column added after the statement was first prepared.
+  store.InTransaction([](Tx& tx) { tx.RunScript("ALTER TABLE items ADD COLUMN weight DOUBLE PRECISION"); });
+  const std::string update = "UPDATE items SET label = ?, weight = ? WHERE id = ?";
+  store.InTransaction([&](Tx& tx) { EXPECT_EQ(tx.Run(update, "heavy", 2.5, 2), 1u); });
+  store.InTransaction([&](Tx& tx) { EXPECT_EQ(tx.Run(update, "light", std::nullopt, 2), 1u); });
+  std::optional<double> weight = 1.0;
+  store.InTransaction([&](Tx& tx) { tx.Run("SELECT label, weight FROM items WHERE id = ?", into(label), into(weight), 2); });
+  EXPECT_EQ(label, "light");
+  EXPECT_EQ(weight, std::nullopt);
+
+  // More distinct statements than the cache keeps, then the first ones again.
+  store.InTransaction([&](Tx& tx) {
+    for (int i = 0; i < 300; ++i) {
+      tx.Run("UPDATE items SET label = ? WHERE id = " + std::to_string(1000 + i), "none");
+    }
+    EXPECT_EQ(tx.Run(insert, 3, "three"), 1u);
+    EXPECT_EQ(tx.Run("DELETE FROM items WHERE id >= ?", 10), 3u);
+  });
+  EXPECT_EQ(Count(store, "SELECT COUNT(*) FROM items"), 3);
+}
+
 }  // namespace
 }  // namespace choreo::store

@@ -13,7 +13,7 @@
 namespace choreo::contracts {
 
 struct Envelope {
-  std::string message_id;      // UUID v4; the same on every republish (the inbox key)
+  std::string message_id;      // a UUID (v4; v7 from the gateway); the same on every republish (the inbox key)
   std::string type;            // event type = routing key, e.g. "inventory.reserved"
   std::string version;         // schema version of the payload, "major.minor"
   std::string correlation_id;  // the order id

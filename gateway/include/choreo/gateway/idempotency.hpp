@@ -7,8 +7,9 @@
 //
 // In flight: InFlightKeys is an in-process set of the keys whose request is being handled
 // right now; a second request with such a key gets 409 at once. Across replicas sharing
-// one database the idempotency table's primary key decides: the later transaction fails
-// on it (PostgreSQL waits for the first to commit) and answers with the stored response.
+// one database the idempotency table's primary key decides: the later transaction's claim
+// of the key finds it taken (PostgreSQL waits for the first to commit) and answers with
+// the stored response.
 #include <mutex>
 #include <optional>
 #include <set>
@@ -26,6 +27,8 @@ bool IsValidIdempotencyKey(std::string_view key);
 
 // Lower-case hex SHA-256 of `body.dump()` (nlohmann sorts object keys).
 std::string RequestHash(const nlohmann::json& body);
+// RequestHash from `body.dump()` already made (saves dumping the body twice).
+std::string CanonicalRequestHash(std::string_view canonical_body);
 
 // Lower-case hex SHA-256 of arbitrary text.
 std::string Sha256Hex(std::string_view text);

@@ -10,8 +10,13 @@
 // transaction and completes each request after the commit. So durable acceptance costs one
 // fsync per group, not per request. If the group's transaction fails, it is rolled back
 // and every request of the group is written again alone, so one request whose writes fail
-// (an idempotency key another replica just committed, a store error) answers only for
-// itself.
+// (a store error) answers only for itself.
+//
+// The committer is the one thread every order waits for, so it only runs SQL: Submit
+// builds the order id, the order.placed envelope and the response on the caller's thread.
+// The idempotency key is claimed by the first write (INSERT ... ON CONFLICT DO NOTHING);
+// only when that finds the key taken is the stored record read, so a new key costs one
+// statement, not a look-up and an insert.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -24,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "choreo/contracts/envelope.hpp"
 #include "choreo/gateway/idempotency.hpp"
 #include "choreo/gateway/validation.hpp"
 #include "choreo/store/store.hpp"
@@ -76,8 +82,8 @@ class OrderIntake {
   // Deletes idempotency records older than `ttl`; returns how many.
   std::size_t PurgeIdempotency(std::chrono::milliseconds ttl);
 
-  // Test seam: runs inside the transaction after the idempotency look-up, before the
-  // writes (lets tests hold a request "in flight").
+  // Test seam: runs inside the transaction before the writes, the first of which claims
+  // the idempotency key (lets tests hold a request "in flight").
   void SetBeforeWriteHook(std::function<void()> hook) { before_write_ = std::move(hook); }
 
  private:
@@ -87,19 +93,31 @@ class OrderIntake {
     int status = 0;
     std::string body;
   };
-  // One request waiting for the committer; guarded by mutex_.
+  // What accepting a request writes, built by Submit on the caller's thread.
+  struct Placement {
+    std::string order_id;
+    std::string placed_at;
+    contracts::Envelope envelope;  // order.placed
+    std::string response_body;
+  };
+  // One request waiting for the committer. The committer sets `done` (and the result)
+  // under `mutex`, so the waiter cannot return and destroy it before the notification.
   struct Pending {
     const IntakeRequest* request = nullptr;
+    Placement placement;
     IntakeResult result;
     std::exception_ptr error;
+    std::mutex mutex;
+    std::condition_variable completed;
     bool done = false;
   };
+  static Placement Prepare(const IntakeRequest& request);
   static std::optional<Stored> FindKey(store::Tx& tx, const std::string& key);
   static IntakeResult FromStored(const Stored& stored, const std::string& request_hash);
-  // The look-up and the writes of one request inside `tx`.
-  IntakeResult Write(store::Tx& tx, const IntakeRequest& request);
+  // The writes of one request inside `tx` (or the stored answer for its key).
+  IntakeResult Write(store::Tx& tx, const IntakeRequest& request, const Placement& placement);
   // One request in a transaction of its own.
-  IntakeResult WriteAlone(const IntakeRequest& request);
+  IntakeResult WriteAlone(const IntakeRequest& request, const Placement& placement);
   void CommitLoop();
   void CommitGroup(const std::vector<Pending*>& group);
 
@@ -109,9 +127,8 @@ class OrderIntake {
   std::function<void()> before_write_;
   InFlightKeys in_flight_;
 
-  std::mutex mutex_;
+  std::mutex mutex_;  // guards queue_ and stopping_
   std::condition_variable arrived_;
-  std::condition_variable completed_;
   std::deque<Pending*> queue_;
   bool stopping_ = false;
   std::thread committer_;  // last: starts after everything above exists

@@ -55,6 +55,8 @@ class TypeHandler<std::optional<T>> {
 };
 }  // namespace Poco::Data
 
+struct sqlite3_stmt;
+
 namespace choreo::store {
 
 namespace detail {
@@ -107,13 +109,38 @@ auto BindableValue(const V& value) {
   }
 }
 
+// Values Tx::Run can bind to a cached SQLite statement itself (see Tx::Run): what
+// BindableValue maps to an integer, a double, text or NULL.
+template <class V>
+struct IsRawBindable
+    : std::bool_constant<std::is_arithmetic_v<V> || std::is_same_v<V, std::nullopt_t> ||
+                         std::is_same_v<V, std::nullptr_t> || std::is_convertible_v<const V&, std::string_view>> {};
+template <class V>
+struct IsRawBindable<std::optional<V>> : IsRawBindable<V> {};
+
+template <class P>
+concept RawBindablePart = !PocoStatementPart<P> && IsRawBindable<std::remove_cvref_t<P>>::value;
+
+// The per-connection cache of prepared SQLite statements (src/statement_cache.hpp).
+class StatementCache;
+// The cached statement for `sql`, ready to bind, or nullptr if it must run through Poco.
+sqlite3_stmt* FindCachedStatement(StatementCache& cache, std::string_view sql, int parameters);
+void BindNull(sqlite3_stmt* statement, int index);
+void BindInt64(sqlite3_stmt* statement, int index, std::int64_t value);
+void BindDouble(sqlite3_stmt* statement, int index, double value);
+void BindText(sqlite3_stmt* statement, int index, std::string_view value);
+// Runs the bound statement to its end and resets it; returns the rows changed.
+std::size_t StepCachedStatement(sqlite3_stmt* statement, std::string_view sql);
+
 }  // namespace detail
 
 // One database transaction, handed to the callable of Store::InTransaction. Valid only
 // during that call; use it from the calling thread only.
 class Tx {
  public:
-  Tx(Poco::Data::Session& session, store::Dialect dialect) : session_(session), dialect_(dialect) {}
+  // `cache`: the connection's prepared SQLite statements, or nullptr (PostgreSQL).
+  Tx(Poco::Data::Session& session, store::Dialect dialect, detail::StatementCache* cache = nullptr)
+      : session_(session), dialect_(dialect), cache_(cache) {}
   Tx(const Tx&) = delete;
   Tx& operator=(const Tx&) = delete;
 
@@ -138,8 +165,21 @@ class Tx {
   //   tx.Run("INSERT INTO kv (k, v) VALUES (?, ?)", key, std::optional<std::int64_t>{});
   //   std::string v;
   //   bool found = tx.Run("SELECT v FROM kv WHERE k = ?", into(v), key) == 1;
+  //
+  // On SQLite, a statement whose parts are all plain values and that returns no rows runs
+  // on a prepared statement kept with the connection: Poco::Data would compile it again on
+  // every call, which cost as much as executing it.
   template <class... Parts>
   std::size_t Run(std::string_view sql, Parts&&... parts) {
+    if constexpr ((detail::RawBindablePart<Parts> && ...)) {
+      if (cache_ != nullptr) {
+        if (sqlite3_stmt* statement = detail::FindCachedStatement(*cache_, sql, static_cast<int>(sizeof...(Parts)))) {
+          int index = 0;
+          (BindRaw(statement, ++index, static_cast<const std::remove_cvref_t<Parts>&>(parts)), ...);
+          return detail::StepCachedStatement(statement, sql);
+        }
+      }
+    }
     try {
       Poco::Data::Statement statement(session_);
       statement << Sql(sql);
@@ -167,8 +207,33 @@ class Tx {
     }
   }
 
+  // Binds as BindableValue would, without copying strings: the statement is stepped and
+  // reset before Run returns.
+  template <class V>
+  static void BindRaw(sqlite3_stmt* statement, int index, const V& value) {
+    if constexpr (detail::IsOptional<V>::value) {
+      if (value) {
+        BindRaw(statement, index, *value);
+      } else {
+        detail::BindNull(statement, index);
+      }
+    } else if constexpr (std::is_same_v<V, std::nullopt_t> || std::is_same_v<V, std::nullptr_t>) {
+      detail::BindNull(statement, index);
+    } else if constexpr (std::is_same_v<V, bool> || std::is_integral_v<V>) {
+      detail::BindInt64(statement, index, static_cast<std::int64_t>(detail::BindableValue(value)));
+    } else if constexpr (std::is_floating_point_v<V>) {
+      detail::BindDouble(statement, index, static_cast<double>(value));
+    } else {
+      if constexpr (std::is_pointer_v<V>) {
+        if (value == nullptr) throw std::invalid_argument("choreo::store: null char pointer bound; use std::nullopt");
+      }
+      detail::BindText(statement, index, std::string_view(value));
+    }
+  }
+
   Poco::Data::Session& session_;
   store::Dialect dialect_;
+  detail::StatementCache* cache_;
 };
 
 }  // namespace choreo::store
