@@ -276,14 +276,16 @@ struct Worker::Impl {
   }
 
   // Runs the effects of `items` (those that have one) outside any transaction, up to
-  // effect_concurrency at once, then routes each item whose effect threw by the policy
-  // and removes it. The others keep their order.
-  void RunEffects(std::vector<Item>& items) {
+  // effect_concurrency at once. Items whose effect threw are moved out and returned, to
+  // be routed by the policy (RouteEffectFailures) only AFTER the others are committed:
+  // routing publishes, and a broker failure there must not throw away effects that did
+  // happen (a charge the provider made) before they are recorded.
+  std::vector<Item> RunEffects(std::vector<Item>& items) {
     std::vector<Item*> todo;
     for (Item& item : items) {
       if (item.registered->effect) todo.push_back(&item);
     }
-    if (todo.empty()) return;
+    if (todo.empty()) return {};
     auto run = [this](Item& item) {
       try {
         EffectContext fx(item.envelope, *store, item.attempt);
@@ -306,13 +308,15 @@ struct Worker::Impl {
       drain();
       for (std::thread& t : pool) t.join();
     }
-    std::vector<Item> kept;
+    std::vector<Item> kept, failed;
     kept.reserve(items.size());
-    for (Item& item : items) {
-      if (!item.effect_error) {
-        kept.push_back(std::move(item));
-        continue;
-      }
+    for (Item& item : items) (item.effect_error ? failed : kept).push_back(std::move(item));
+    items = std::move(kept);
+    return failed;
+  }
+
+  void RouteEffectFailures(const std::vector<Item>& failed) {
+    for (const Item& item : failed) {
       try {
         std::rethrow_exception(item.effect_error);
       } catch (const std::exception& e) {
@@ -322,7 +326,6 @@ struct Worker::Impl {
              item.attempt);
       }
     }
-    items = std::move(kept);
   }
 
   static FailureKind KindOf(const std::exception& e) {
@@ -377,19 +380,39 @@ struct Worker::Impl {
     for (const amqp::Delivery& d : batch) {
       if (std::optional<Item> item = Prepare(d)) items.push_back(std::move(*item));
     }
-    RunEffects(items);
-    if (items.empty()) return;
-    try {
-      Commit(items);
-    } catch (const std::exception& e) {
-      log::Debug("batch failed; handling its messages one by one", {{"worker", options.name}, {"error", e.what()}});
-      for (const Item& item : items) Process(*item.delivery);
-      return;
+    std::vector<Item> failed = RunEffects(items);
+    if (!items.empty()) {
+      try {
+        Commit(items);
+      } catch (const std::exception& e) {
+        log::Debug("batch failed; handling its messages one by one", {{"worker", options.name}, {"error", e.what()}});
+        // Each keeps what its effect returned: calling the provider again could fail
+        // where the first call succeeded.
+        for (Item& item : items) CommitOne(item, started);
+        RouteEffectFailures(failed);
+        return;
+      }
     }
+    // Route the failed ones before the multiple-ack below, which would settle them too.
+    RouteEffectFailures(failed);
+    if (items.empty()) return;
     // Everything up to the last item is settled: items by this commit, the others by
-    // Fail() in Prepare (an ack of an already acknowledged tag is a no-op within `multiple`).
+    // Fail() (an ack of an already acknowledged tag is a no-op within `multiple`).
     consumer->Ack(*items.back().delivery, /*multiple=*/true);
     Count(items, started);
+  }
+
+  // Inbox + handler + outbox of one item in its own transaction, with the effect result
+  // it already has; commit and ack, or route its failure by the policy.
+  void CommitOne(Item& item, Clock::time_point started) {
+    std::vector<Item> one{std::move(item)};
+    try {
+      Commit(one);
+    } catch (const std::exception& e) {
+      return Fail(*one.front().delivery, &one.front().envelope, KindOf(e), e.what(), one.front().attempt);
+    }
+    consumer->Ack(*one.front().delivery);
+    Count(one, started);
   }
 
   // One delivery: validate, inbox + handler + outbox in one transaction, commit, ack.
@@ -399,16 +422,9 @@ struct Worker::Impl {
     std::optional<Item> item = Prepare(delivery);
     if (!item) return;
     std::vector<Item> items{std::move(*item)};
-    RunEffects(items);
-    if (items.empty()) return;
-    const Item& one = items.front();
-    try {
-      Commit(items);
-    } catch (const std::exception& e) {
-      return Fail(delivery, &one.envelope, KindOf(e), e.what(), one.attempt);
-    }
-    consumer->Ack(delivery);
-    Count(items, started);
+    std::vector<Item> failed = RunEffects(items);
+    if (!failed.empty()) return RouteEffectFailures(failed);
+    CommitOne(items.front(), started);
   }
 
   nlohmann::json LogFields(const contracts::Envelope& e) const {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "choreo/amqp/connection.hpp"
@@ -309,6 +311,56 @@ TEST_F(RuntimeTest, FailingEffectIsDeadLetteredAndSparesTheRestOfItsBatch) {
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->message.headers.GetString(dl::kErrorMessage), "the provider rejects this order");
   EXPECT_EQ(d->message.message_id, sent[50].message_id);
+}
+
+// A handler failure makes the batch run one by one; the others keep their effect's
+// result instead of calling out again (a second call may fail where the first succeeded,
+// and that success would be lost).
+TEST_F(RuntimeTest, BatchRunOneByOneKeepsEachEffectResult) {
+  const std::string poison = contracts::NewUuid();
+  std::mutex mutex;
+  std::map<std::string, int> effect_runs;
+  StartWorkerWith([&](Worker& w) {
+    w.On<contracts::InventoryCommitted, int>(
+        [&](EffectContext&, const contracts::InventoryCommitted& e) {
+          std::lock_guard lock(mutex);
+          return ++effect_runs[e.order_id];
+        },
+        [&](Context& ctx, const contracts::InventoryCommitted& e, const int&) {
+          if (e.order_id == poison) throw PermanentError("handler refuses this order");
+          Ship(ctx, e);
+        });
+  });
+  // Published while the worker is stopped, so they wait together and share batches.
+  worker_->Stop();
+  thread_.join();
+  std::vector<contracts::Envelope> sent;
+  for (int i = 0; i < 60; ++i) {
+    sent.push_back(contracts::MakeEnvelope(Committed(i == 30 ? poison : contracts::NewUuid())));
+  }
+  for (const auto& env : sent) {
+    probe_->Publisher().Publish("inventory", "inventory.committed",
+                                amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
+  }
+  for (const auto& r : probe_->Publisher().WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
+  StartWorkerWith([&](Worker& w) {
+    w.On<contracts::InventoryCommitted, int>(
+        [&](EffectContext&, const contracts::InventoryCommitted& e) {
+          std::lock_guard lock(mutex);
+          return ++effect_runs[e.order_id];
+        },
+        [&](Context& ctx, const contracts::InventoryCommitted& e, const int&) {
+          if (e.order_id == poison) throw PermanentError("handler refuses this order");
+          Ship(ctx, e);
+        });
+  });
+  ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 59 && worker_->Stats().dead_lettered == 1; }, 30s))
+      << "handled " << worker_->Stats().handled << ", dead-lettered " << worker_->Stats().dead_lettered;
+  EXPECT_EQ(Shipments(), 59);
+  std::lock_guard lock(mutex);
+  for (const auto& env : sent) {
+    EXPECT_EQ(effect_runs[env.correlation_id], 1) << "effect of order " << env.correlation_id << " ran again";
+  }
 }
 
 TEST_F(RuntimeTest, StopReturnsPromptlyAndUnhandledMessagesStayQueued) {

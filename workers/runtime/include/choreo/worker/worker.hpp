@@ -95,8 +95,8 @@ class Worker {
   //   handler: records what the effect returned (ctx.Effect<R>() / its third argument)
   //            in the transaction, with inbox and outbox as usual.
   // An effect must be idempotent (the provider's idempotency key): it runs again when the
-  // message is redelivered, retried or its batch is re-run one by one, and it may run for
-  // a message the inbox then finds to be a duplicate. Its reads of the store are a
+  // message is redelivered or retried, and it may run for a message the inbox then finds
+  // to be a duplicate. (A batch re-run one by one keeps each message's effect result.) Its reads of the store are a
   // snapshot: the handler re-checks under its transaction what the effect relied on and
   // throws TransientError if that changed (the message is then retried). Exceptions of
   // an effect are routed by the same policy as a handler's.
