@@ -85,9 +85,12 @@ std::string RequireString(std::string_view operation, const Response& response, 
                             response.status);
 }
 
-Response Post(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout,
-              const std::string& path, std::string_view idempotency_key, const nlohmann::json& body) {
-  const std::string text = body.dump();
+// One request on its own connection. `idempotency_key` is sent as the header when not
+// empty; `body` only when it is not null.
+Response Send(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout,
+              const std::string& method, const std::string& path, std::string_view idempotency_key,
+              const nlohmann::json& body) {
+  const std::string text = body.is_null() ? std::string() : body.dump();
   Response result;
   std::string response_text;
   try {
@@ -95,11 +98,13 @@ Response Post(const std::string& host, std::uint16_t port, std::chrono::millisec
     const Poco::Timespan span(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) * 1000);
     session.setTimeout(span, span, span);
     session.setKeepAlive(false);
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    request.setContentType("application/json");
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     request.set("Accept", "application/json, application/problem+json");
-    request.set("Idempotency-Key", std::string(idempotency_key));
-    request.setContentLength64(static_cast<Poco::Int64>(text.size()));
+    if (!idempotency_key.empty()) request.set("Idempotency-Key", std::string(idempotency_key));
+    if (!body.is_null()) {
+      request.setContentType("application/json");
+      request.setContentLength64(static_cast<Poco::Int64>(text.size()));
+    }
     session.sendRequest(request) << text;
     Poco::Net::HTTPResponse response;
     std::istream& in = session.receiveResponse(response);
@@ -110,13 +115,18 @@ Response Post(const std::string& host, std::uint16_t port, std::chrono::millisec
     response_text = out.str();
     if (static_cast<std::streamsize>(response_text.size()) > kMaxResponseBytes) response_text.clear();
   } catch (const Poco::Exception& e) {
-    throw ProviderUnavailable("provider POST " + path + ": " + e.displayText());
+    throw ProviderUnavailable("provider " + method + " " + path + ": " + e.displayText());
   } catch (const std::ios_base::failure& e) {
-    throw ProviderUnavailable("provider POST " + path + ": " + e.what());
+    throw ProviderUnavailable("provider " + method + " " + path + ": " + e.what());
   }
   result.body = nlohmann::json::parse(response_text, nullptr, /*allow_exceptions=*/false);
   if (result.body.is_discarded()) result.body = nlohmann::json();
   return result;
+}
+
+Response Post(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout,
+              const std::string& path, std::string_view idempotency_key, const nlohmann::json& body) {
+  return Send(host, port, timeout, Poco::Net::HTTPRequest::HTTP_POST, path, idempotency_key, body);
 }
 
 }  // namespace
@@ -155,6 +165,9 @@ ChargeResult ProviderClient::Charge(std::string_view idempotency_key, std::strin
                                   {"token", token}});
   ChargeResult result;
   result.replayed = response.replayed;
+  // The key's charge was made with exactly these arguments (else 422).
+  result.amount_minor = amount_minor;
+  result.currency = std::string(currency);
   if (response.status == 201 || response.status == 200) {
     result.status = ChargeStatus::kCaptured;
     result.charge_id = RequireString("charge", response, "charge_id");
@@ -167,6 +180,39 @@ ChargeResult ProviderClient::Charge(std::string_view idempotency_key, std::strin
     return result;
   }
   ThrowFailure("charge", response);
+}
+
+std::optional<ChargeResult> ProviderClient::FindCharge(std::string_view idempotency_key) {
+  RequireKey(idempotency_key);
+  std::string query;
+  Poco::URI::encode(std::string(idempotency_key), "&=+?#/:", query);
+  const Response response = Send(host_, port_, options_.timeout, Poco::Net::HTTPRequest::HTTP_GET,
+                                 "/v1/charges?idempotency_key=" + query, {}, nlohmann::json());
+  // Only the provider's own "no such charge" means nothing was charged; any other 404
+  // (a wrong route, a proxy) must not be taken for that.
+  if (response.status == 404 && response.body.is_object() &&
+      response.body.value("type", "") == "urn:choreo:provider:charge-not-found") {
+    return std::nullopt;
+  }
+  if (response.status != 200) ThrowFailure("charge look-up", response);
+  ChargeResult result;
+  const std::string status = RequireString("charge look-up", response, "status");
+  if (status == "captured") {
+    result.status = ChargeStatus::kCaptured;
+  } else if (status == "declined") {
+    result.status = ChargeStatus::kDeclined;
+    result.decline_reason = response.body.value("reason", "");
+  } else {
+    throw ProviderUnavailable("provider charge look-up: unknown charge status \"" + status + "\"", response.status);
+  }
+  result.charge_id = RequireString("charge look-up", response, "charge_id");
+  result.currency = RequireString("charge look-up", response, "currency");
+  const auto amount = response.body.find("amount_minor");
+  if (amount == response.body.end() || !amount->is_number_integer()) {
+    throw ProviderUnavailable("provider charge look-up: response without an integer \"amount_minor\"", response.status);
+  }
+  result.amount_minor = amount->get<std::int64_t>();
+  return result;
 }
 
 RefundResult ProviderClient::Refund(std::string_view idempotency_key, std::string_view charge_id,

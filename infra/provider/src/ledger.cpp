@@ -252,6 +252,25 @@ Reply Ledger::SendEmail(std::string_view idempotency_key, const EmailRequest& re
   });
 }
 
+Reply Ledger::FindCharge(std::string_view idempotency_key) {
+  return store_.InTransaction([&](store::Tx& tx) -> Reply {
+    std::string charge_id, order_id, currency, status, reason;
+    Poco::Int64 amount = 0;
+    if (tx.Run("SELECT charge_id, order_id, amount_minor, currency, status, decline_reason "
+               "FROM provider_charges WHERE idempotency_key = ?",
+               into(charge_id), into(order_id), into(amount), into(currency), into(status), into(reason),
+               idempotency_key) == 0) {
+      return {404, Problem(404, "charge-not-found", "Charge not found",
+                           "no charge with Idempotency-Key \"" + std::string(idempotency_key) + "\"")};
+    }
+    nlohmann::json body = {{"charge_id", charge_id}, {"idempotency_key", idempotency_key},
+                           {"order_id", order_id},   {"amount_minor", amount},
+                           {"currency", currency},   {"status", status}};
+    if (!reason.empty()) body["reason"] = reason;
+    return {200, std::move(body)};
+  });
+}
+
 nlohmann::json Ledger::Snapshot() {
   return store_.InTransaction([](store::Tx& tx) {
     nlohmann::json ledger = {{"charges", nlohmann::json::array()},

@@ -98,10 +98,10 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     HttpReply reply;
     std::chrono::milliseconds latency{0};
     nlohmann::json fields = nlohmann::json::object();
-    bool mutating = false;
+    bool logged = false;
     try {
       fields = {{"method", request.getMethod()}, {"path", Poco::URI(request.getURI()).getPath()}};
-      reply = Route(request, latency, fields, mutating);
+      reply = Route(request, latency, fields, logged);
     } catch (const InvalidRequest& e) {
       reply = ProblemReply(400, "invalid-request", "Bad Request", e.what());
     } catch (const store::TransientStoreError& e) {
@@ -120,7 +120,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       // injected latency gives up although the effect happened, which is exactly the case
       // idempotency keys exist for.
       if (latency.count() > 0) std::this_thread::sleep_for(latency);
-      if (mutating) {
+      if (logged) {
         fields["status"] = reply.reply.status;
         fields["replayed"] = reply.reply.replayed;
         log::Info("request handled", fields);
@@ -134,8 +134,9 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
+  // `logged`: the request is one a worker makes (not a test-only read), worth a log line.
   HttpReply Route(HTTPServerRequest& request, std::chrono::milliseconds& latency, nlohmann::json& fields,
-                  bool& mutating) {
+                  bool& logged) {
     const std::string path = fields["path"].get<std::string>();
     const std::string& method = request.getMethod();
     const bool get = method == Poco::Net::HTTPRequest::HTTP_GET;
@@ -159,9 +160,13 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       log::Warn("faults set", ToJson(settings));
       return {Reply{200, ToJson(settings)}};
     }
+    if (path == "/v1/charges" && get) {
+      logged = true;
+      return FindCharge(request, latency, fields);
+    }
     if (path == "/v1/charges" || path == "/v1/refunds" || path == "/v1/emails") {
-      if (!post) return MethodNotAllowed("POST");
-      mutating = true;
+      if (!post) return MethodNotAllowed(path == "/v1/charges" ? "GET, POST" : "POST");
+      logged = true;
       return Mutating(request, path, latency, fields);
     }
     return ProblemReply(404, "not-found", "Not Found", "no route " + method + " " + path);
@@ -212,6 +217,31 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     if (charge) return {state_.ledger.Charge(key, *charge)};
     if (refund) return {state_.ledger.Refund(key, *refund)};
     return {state_.ledger.SendEmail(key, *email)};
+  }
+
+  // A worker asks after a charge whose outcome it never recorded. Faults apply: a real
+  // provider fails reads too, and the worker must treat that as "unknown, retry later".
+  HttpReply FindCharge(HTTPServerRequest& request, std::chrono::milliseconds& latency, nlohmann::json& fields) {
+    const Poco::URI uri(request.getURI());
+    std::string key;
+    bool found = false;
+    for (const auto& [name, value] : uri.getQueryParameters()) {
+      if (name == "idempotency_key") {
+        key = value;
+        found = true;
+      }
+    }
+    if (!found) throw InvalidRequest("query parameter idempotency_key is required");
+    ValidateIdempotencyKey(key);
+    fields["idempotency_key"] = key;
+
+    const FaultDecision fault = state_.faults.Next();
+    latency = fault.latency;
+    if (fault.fail) {
+      fields["fault"] = "injected_5xx";
+      return ProblemReply(503, "injected-fault", "Service Unavailable", "injected fault; retry");
+    }
+    return {state_.ledger.FindCharge(key)};
   }
 
   HttpReply TooLarge() const {

@@ -341,9 +341,15 @@ TEST_P(ProviderIt, BadRequestsGetProblemJsonAndNoEffect) {
   r = Http("POST", "/v1/charges", std::string(5000, ' ') + charge, "k-6");
   EXPECT_EQ(r.status, 413);
 
-  r = Http("GET", "/v1/charges");
+  r = Http("GET", "/v1/refunds");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.allow, "POST");
+  r = Http("DELETE", "/v1/charges");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.allow, "GET, POST");
+  r = Http("GET", "/v1/charges");  // the look-up without its key
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.content_type, "application/problem+json");
   r = Http("GET", "/v1/nothing");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.content_type, "application/problem+json");
@@ -364,6 +370,59 @@ TEST_P(ProviderIt, BadRequestsGetProblemJsonAndNoEffect) {
   EXPECT_EQ(Http("POST", "/v1/charges", charge, "k-2").status, 201);
 }
 
+TEST_P(ProviderIt, ChargeLookUpFindsWhatTheKeyChargedAndChargesNothing) {
+  EXPECT_FALSE(client_->FindCharge("charge:o-20").has_value());
+
+  const ChargeResult charge = client_->Charge("charge:o-20", "o-20", 1234, "EUR", "tok_ok");
+  std::optional<ChargeResult> found = client_->FindCharge("charge:o-20");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_TRUE(found->Captured());
+  EXPECT_EQ(found->charge_id, charge.charge_id);
+  EXPECT_EQ(found->amount_minor, 1234);
+  EXPECT_EQ(found->currency, "EUR");
+  EXPECT_FALSE(found->replayed);
+
+  client_->Charge("charge:o-21", "o-21", 500, "EUR", "tok_decline");
+  found = client_->FindCharge("charge:o-21");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_FALSE(found->Captured());
+  EXPECT_EQ(found->decline_reason, "card_declined");
+  EXPECT_EQ(found->amount_minor, 500);
+
+  // Characters that mean something in a query string reach the ledger unchanged.
+  const std::string odd_key = "charge:a&b=c+d/e?f#g%h";
+  const ChargeResult odd = client_->Charge(odd_key, "o-22", 1, "EUR", "tok_ok");
+  found = client_->FindCharge(odd_key);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->charge_id, odd.charge_id);
+  EXPECT_FALSE(client_->FindCharge("charge:a").has_value());
+
+  const HttpResult raw = Http("GET", "/v1/charges?idempotency_key=charge:o-20");
+  EXPECT_EQ(raw.status, 200);
+  EXPECT_EQ(raw.body["idempotency_key"], "charge:o-20");
+  EXPECT_EQ(raw.body["order_id"], "o-20");
+  EXPECT_EQ(Http("GET", "/v1/charges?idempotency_key=charge:o-99").content_type, "application/problem+json");
+  EXPECT_EQ(Http("GET", "/v1/charges?idempotency_key=").status, 400);
+
+  // A read: it claimed no key, so a later charge with a looked-up key still charges.
+  EXPECT_EQ(Ledger()["charges"].size(), 3u);
+  EXPECT_FALSE(client_->Charge("charge:o-99", "o-99", 1, "EUR", "tok_ok").replayed);
+}
+
+// A real provider fails reads too: the caller must take that as "unknown", never as "no
+// charge".
+TEST_P(ProviderIt, ChargeLookUpIsSubjectToInjectedFaults) {
+  client_->Charge("charge:o-23", "o-23", 100, "EUR", "tok_ok");
+  SetFaults({{"burst_5xx", 1}});
+  try {
+    client_->FindCharge("charge:o-23");
+    FAIL() << "fault not injected";
+  } catch (const ProviderUnavailable& e) {
+    EXPECT_EQ(e.HttpStatus(), 503);
+  }
+  EXPECT_TRUE(client_->FindCharge("charge:o-23").has_value());
+}
+
 TEST_P(ProviderIt, UnreachableProviderIsUnavailable) {
   std::uint16_t closed_port = 0;
   {
@@ -378,6 +437,7 @@ TEST_P(ProviderIt, UnreachableProviderIsUnavailable) {
   } catch (const ProviderUnavailable& e) {
     EXPECT_EQ(e.HttpStatus(), 0) << e.what();
   }
+  EXPECT_THROW(client.FindCharge("charge:o-16"), ProviderUnavailable);
 }
 
 TEST_P(ProviderIt, LedgerOutlivesAProviderRestart) {

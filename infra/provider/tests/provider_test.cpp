@@ -237,6 +237,7 @@ TEST(ProviderClient, RefusesAnEmptyIdempotencyKeyBeforeAnyNetworkCall) {
   ProviderClient client(ProviderClientOptions{.base_url = "http://127.0.0.1:1"});
   EXPECT_THROW(client.Charge("", "o-1", 100, "EUR", "tok_ok"), std::invalid_argument);
   EXPECT_THROW(client.Refund("", "ch_1", 100, "r"), std::invalid_argument);
+  EXPECT_THROW(client.FindCharge(""), std::invalid_argument);
   EXPECT_THROW(client.SendEmail("", "a@b.c", "t", "o-1", "s", "b"), std::invalid_argument);
 }
 

@@ -28,4 +28,10 @@ bool ShouldRefund(const std::optional<PaymentRecord>& record) {
   return record && record->status == PaymentStatus::kCaptured && !record->refund_id;
 }
 
+bool ShouldLookUpCharge(const std::optional<PaymentRecord>& record, std::optional<contracts::RefundReason> reason) {
+  return !record && reason == contracts::RefundReason::kReservationExpired;
+}
+
+bool ShouldRefundUnrecorded(PaymentStatus found) { return found == PaymentStatus::kCaptured; }
+
 }  // namespace choreo::payment

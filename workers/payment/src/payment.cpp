@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "choreo/contracts/events.hpp"
@@ -124,13 +125,36 @@ void RecordCharge(Context& ctx, const contracts::InventoryReserved& e, const Cha
 // provider's answer.
 struct RefundOutcome {
   std::optional<provider::RefundResult> refund;
+  // Set when the effect found no payment on record and the provider had captured this
+  // charge under the order's charge key: `refund` gives that charge back in full.
+  std::optional<provider::ChargeResult> unrecorded_charge;
 };
+
+// No payment on record at an expiry: the charge's outcome is unknown, so ask the provider
+// rather than assume nothing was taken. A charge still in flight is not found; if it then
+// succeeds and is recorded, payment.captured makes inventory release the expired
+// reservation once more and the ordinary refund follows.
+RefundOutcome RefundUnrecordedCharge(provider::ProviderClient& provider, const std::string& order_id,
+                                     contracts::RefundReason reason) {
+  const std::optional<provider::ChargeResult> found =
+      CallProvider("charge look-up", order_id, [&] { return provider.FindCharge(ChargeKey(order_id)); });
+  if (!found) return {};
+  if (!ShouldRefundUnrecorded(found->Captured() ? PaymentStatus::kCaptured : PaymentStatus::kDeclined)) return {};
+  const std::string reason_text(contracts::ToString(reason));
+  log::Warn("expired order has a capture payment never recorded: refunding it",
+            {{"order_id", order_id}, {"charge_id", found->charge_id}, {"amount_minor", found->amount_minor}});
+  return {.refund = CallProvider("refund", order_id, [&] {
+            return provider.Refund(RefundKey(order_id), found->charge_id, found->amount_minor, reason_text);
+          }),
+          .unrecorded_charge = found};
+}
 
 // Effect of the events that may ask for a refund (`reason` empty: this one does not).
 RefundOutcome Refund(EffectContext& fx, provider::ProviderClient& provider, const std::string& order_id,
                      std::optional<contracts::RefundReason> reason) {
   if (!reason) return {};
   auto row = Snapshot(fx, order_id);
+  if (ShouldLookUpCharge(RecordOf(row), reason)) return RefundUnrecordedCharge(provider, order_id, *reason);
   if (!ShouldRefund(RecordOf(row))) return {};
   const std::string reason_text(contracts::ToString(*reason));
   return {CallProvider("refund", order_id, [&] {
@@ -138,11 +162,44 @@ RefundOutcome Refund(EffectContext& fx, provider::ProviderClient& provider, cons
   })};
 }
 
-void RecordRefund(Context& ctx, const std::string& order_id, std::optional<contracts::RefundReason> reason,
-                  const RefundOutcome& outcome) {
+// Records the capture payment never recorded together with its refund, and announces only
+// the refund. payment.captured is deliberately not published: the order is already
+// cancelled by the expiry, and inventory answers a capture for an expired reservation with
+// another inventory.released(expired) (a round trip that would find the refund recorded
+// and change nothing). The auditor checks captures against the provider's ledger, not
+// against events, so the refund alone closes the books.
+void RecordUnrecordedCharge(Context& ctx, const std::string& order_id, std::string_view reservation_id,
+                            contracts::RefundReason reason, const RefundOutcome& outcome) {
+  const provider::ChargeResult& charge = *outcome.unrecorded_charge;
+  const std::string reason_text(contracts::ToString(reason));
+  const std::string now = contracts::NowRfc3339();
+  if (ctx.Tx().Run("INSERT INTO payments (order_id, reservation_id, status, charge_id, amount_minor, currency, "
+                   "decline_reason, refund_id, refund_reason, created_at, refunded_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING",
+                   order_id, reservation_id, ToString(PaymentStatus::kCaptured), charge.charge_id,
+                   charge.amount_minor, charge.currency, outcome.refund->refund_id, reason_text, now, now) == 0) {
+    // A replica recorded the charge after this transaction looked (PostgreSQL has no row
+    // to lock yet): run again, and the ordinary refund path takes over with the same key.
+    throw worker::TransientError("order " + order_id + " got a payment while its unrecorded charge was refunded");
+  }
+  ctx.Publish(contracts::PaymentRefunded{.order_id = order_id,
+                                         .payment_id = charge.charge_id,
+                                         .refund_id = outcome.refund->refund_id,
+                                         .amount_minor = charge.amount_minor,
+                                         .currency = charge.currency,
+                                         .reason = reason,
+                                         .refunded_at = now});
+}
+
+void RecordRefund(Context& ctx, const std::string& order_id, std::string_view reservation_id,
+                  std::optional<contracts::RefundReason> reason, const RefundOutcome& outcome) {
   if (!reason) return;
   store::Tx& tx = ctx.Tx();
   auto row = LoadPayment(tx, order_id, /*lock=*/true);
+  if (!row && outcome.unrecorded_charge) {
+    RecordUnrecordedCharge(ctx, order_id, reservation_id, *reason, outcome);
+    return;
+  }
   if (!ShouldRefund(RecordOf(row))) {
     log::Info("no refund due", {{"order_id", order_id},
                                 {"reason", contracts::ToString(*reason)},
@@ -155,6 +212,13 @@ void RecordRefund(Context& ctx, const std::string& order_id, std::optional<contr
     // again, and the effect will see it.
     throw worker::TransientError("a refund for order " + order_id + " became due after its effect looked");
   }
+  if (outcome.unrecorded_charge && outcome.unrecorded_charge->charge_id != row->record.charge_id) {
+    // One key, one charge: cannot happen unless the store and the provider disagree.
+    throw worker::TransientError("order " + order_id + " recorded charge " + row->record.charge_id +
+                                 " but the provider refunded " + outcome.unrecorded_charge->charge_id);
+  }
+  // Also the case of a capture recorded while the effect refunded it as unrecorded: it was
+  // the same charge (same key), refunded in full, so the refund is simply recorded.
   const std::string reason_text(contracts::ToString(*reason));
   const std::string now = contracts::NowRfc3339();
   tx.Run("UPDATE payments SET refund_id = ?, refund_reason = ?, refunded_at = ? WHERE order_id = ?",
@@ -202,14 +266,14 @@ void Register(worker::Worker& worker, std::shared_ptr<provider::ProviderClient> 
         return Refund(fx, *provider, e.order_id, contracts::RefundReason::kShipmentRejected);
       },
       [](Context& ctx, const ShipmentRejected& e, const RefundOutcome& outcome) {
-        RecordRefund(ctx, e.order_id, contracts::RefundReason::kShipmentRejected, outcome);
+        RecordRefund(ctx, e.order_id, e.reservation_id, contracts::RefundReason::kShipmentRejected, outcome);
       });
   worker.On<InventoryReleased, RefundOutcome>(
       [provider](EffectContext& fx, const InventoryReleased& e) {
         return Refund(fx, *provider, e.order_id, RefundReasonFor(e));
       },
       [](Context& ctx, const InventoryReleased& e, const RefundOutcome& outcome) {
-        RecordRefund(ctx, e.order_id, RefundReasonFor(e), outcome);
+        RecordRefund(ctx, e.order_id, e.reservation_id, RefundReasonFor(e), outcome);
       });
 }
 

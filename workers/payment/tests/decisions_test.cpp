@@ -40,6 +40,23 @@ TEST(PaymentDecisionsTest, OnlyAnExpiryReleaseAsksForARefund) {
   EXPECT_EQ(RefundReasonFor(released), std::nullopt);
 }
 
+TEST(PaymentDecisionsTest, AsksTheProviderOnlyWhenAnExpiryFindsNoPaymentOnRecord) {
+  using contracts::RefundReason;
+  EXPECT_TRUE(ShouldLookUpCharge(std::nullopt, RefundReason::kReservationExpired));
+  // A record already tells the outcome of the charge.
+  EXPECT_FALSE(ShouldLookUpCharge(kCaptured, RefundReason::kReservationExpired));
+  EXPECT_FALSE(ShouldLookUpCharge(kDeclined, RefundReason::kReservationExpired));
+  EXPECT_FALSE(ShouldLookUpCharge(kRefunded, RefundReason::kReservationExpired));
+  // A shipment is only ever scheduled after payment.captured, so a record exists.
+  EXPECT_FALSE(ShouldLookUpCharge(std::nullopt, RefundReason::kShipmentRejected));
+  EXPECT_FALSE(ShouldLookUpCharge(std::nullopt, std::nullopt));
+}
+
+TEST(PaymentDecisionsTest, RefundsAnUnrecordedChargeOnlyIfItWasCaptured) {
+  EXPECT_TRUE(ShouldRefundUnrecorded(PaymentStatus::kCaptured));
+  EXPECT_FALSE(ShouldRefundUnrecorded(PaymentStatus::kDeclined));
+}
+
 TEST(PaymentDecisionsTest, StatusRoundTripsThroughText) {
   EXPECT_EQ(ParsePaymentStatus(ToString(PaymentStatus::kCaptured)), PaymentStatus::kCaptured);
   EXPECT_EQ(ParsePaymentStatus(ToString(PaymentStatus::kDeclined)), PaymentStatus::kDeclined);

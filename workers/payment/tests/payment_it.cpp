@@ -10,6 +10,7 @@
 #include "choreo/contracts/dead_letter.hpp"
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
+#include "choreo/payment/decisions.hpp"
 #include "choreo/payment/payment.hpp"
 #include "choreo/provider/server.hpp"
 #include "choreo/testing/event_probe.hpp"
@@ -232,6 +233,68 @@ TEST_P(PaymentIt, ExpiryBeforeTheCaptureRefundsNothingUntilInventoryAnswersTheCa
   auto refunded = probe_->Await<contracts::PaymentRefunded>(r.order_id);
   EXPECT_EQ(refunded.reason, contracts::RefundReason::kReservationExpired);
   EXPECT_EQ(LedgerRows("refunds", "refund:" + r.order_id).size(), 1u);
+}
+
+// The charge went through at the provider but payment never recorded the answer (killed
+// before its commit, or inventory.reserved dead-lettered after a capture): the worker
+// never heard of it. The expiry must find that money and give it back, once.
+TEST_P(PaymentIt, ExpiryRefundsACaptureThePaymentWorkerNeverRecorded) {
+  StartWorker();
+  auto r = Reserved("tok_ok", 2500);
+  provider::ProviderClient direct(provider::ProviderClientOptions{.base_url = provider_->BaseUrl()});
+  const provider::ChargeResult charge =
+      direct.Charge(ChargeKey(r.order_id), r.order_id, r.total_minor, r.currency, r.payment.token);
+  ASSERT_TRUE(charge.Captured());
+
+  probe_->Publish(Released(r, contracts::ReleaseReason::kExpired));
+  auto refunded = probe_->Await<contracts::PaymentRefunded>(r.order_id);
+  EXPECT_EQ(refunded.reason, contracts::RefundReason::kReservationExpired);
+  EXPECT_EQ(refunded.payment_id, charge.charge_id);
+  EXPECT_EQ(refunded.amount_minor, 2500);
+  EXPECT_EQ(refunded.currency, "EUR");
+  auto refunds = LedgerRows("refunds", "refund:" + r.order_id);
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(refunds[0]["refund_id"], refunded.refund_id);
+  EXPECT_EQ(refunds[0]["charge_id"], charge.charge_id);
+  EXPECT_EQ(refunds[0]["amount_minor"], 2500);
+
+  // The dead-lettered inventory.reserved replayed, and the expiry again: the charge is on
+  // record now, refunded; no capture is announced and nothing is refunded twice.
+  probe_->Publish(r);
+  probe_->Publish(Released(r, contracts::ReleaseReason::kExpired));
+  Barrier();
+  EXPECT_EQ(probe_->EventsFor(r.order_id), 1u);
+  EXPECT_TRUE(probe_->Seen<contracts::PaymentCaptured>(r.order_id).empty());
+  EXPECT_EQ(LedgerRows("charges", "charge:" + r.order_id).size(), 1u);
+  EXPECT_EQ(LedgerRows("refunds", "refund:" + r.order_id).size(), 1u);
+}
+
+// A failed look-up means "unknown", never "nothing charged": it is retried.
+TEST_P(PaymentIt, FailedChargeLookUpIsRetriedNotTakenForNoCharge) {
+  StartWorker();
+  auto r = Reserved("tok_ok");
+  provider::ProviderClient direct(provider::ProviderClientOptions{.base_url = provider_->BaseUrl()});
+  const provider::ChargeResult charge =
+      direct.Charge(ChargeKey(r.order_id), r.order_id, r.total_minor, r.currency, r.payment.token);
+  testing::ProviderRequest(provider_->BaseUrl(), "POST", "/v1/faults", R"({"burst_5xx":1})");
+  probe_->Publish(Released(r, contracts::ReleaseReason::kExpired));
+  auto refunded = probe_->Await<contracts::PaymentRefunded>(r.order_id, 1, 20s);
+  EXPECT_EQ(refunded.payment_id, charge.charge_id);
+  EXPECT_GE(worker_->Stats().retried, 1u);
+  EXPECT_EQ(LedgerRows("refunds", "refund:" + r.order_id).size(), 1u);
+}
+
+// A declined charge the worker never recorded took no money: nothing to give back.
+TEST_P(PaymentIt, ExpiryAfterAnUnrecordedDeclineRefundsNothing) {
+  StartWorker();
+  auto r = Reserved("tok_decline");
+  provider::ProviderClient direct(provider::ProviderClientOptions{.base_url = provider_->BaseUrl()});
+  ASSERT_FALSE(direct.Charge(ChargeKey(r.order_id), r.order_id, r.total_minor, r.currency, r.payment.token)
+                   .Captured());
+  probe_->Publish(Released(r, contracts::ReleaseReason::kExpired));
+  Barrier();
+  EXPECT_EQ(probe_->EventsFor(r.order_id), 0u);
+  EXPECT_TRUE(Ledger()["refunds"].empty());
 }
 
 TEST_P(PaymentIt, ProviderRejectionIsDeadLetteredAtOnce) {

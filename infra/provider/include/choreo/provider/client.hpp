@@ -14,6 +14,7 @@
 //  - ProviderRejected is permanent: retrying the same request gives the same answer.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -34,6 +35,8 @@ struct ChargeResult {
   ChargeStatus status = ChargeStatus::kDeclined;
   std::string charge_id;       // also set for declines: the provider records them
   std::string decline_reason;  // "card_declined" | "invalid_token"; empty when captured
+  std::int64_t amount_minor = 0;  // what was charged (or declined)
+  std::string currency;
   bool replayed = false;       // the provider answered from an earlier call with this key
 
   bool Captured() const { return status == ChargeStatus::kCaptured; }
@@ -101,6 +104,12 @@ class ProviderClient {
   // std::invalid_argument (empty idempotency key).
   ChargeResult Charge(std::string_view idempotency_key, std::string_view order_id,
                       std::int64_t amount_minor, std::string_view currency, std::string_view token);
+  // The charge made under `idempotency_key` (captured or declined; `replayed` is false),
+  // or nullopt when none was made: for a caller that lost the answer to its Charge call
+  // and must not charge again. nullopt is not final while that call may still be in
+  // flight. Throws ProviderUnavailable, ProviderRejected, std::invalid_argument (empty
+  // key).
+  std::optional<ChargeResult> FindCharge(std::string_view idempotency_key);
   RefundResult Refund(std::string_view idempotency_key, std::string_view charge_id,
                       std::int64_t amount_minor, std::string_view reason);
   EmailResult SendEmail(std::string_view idempotency_key, std::string_view to,

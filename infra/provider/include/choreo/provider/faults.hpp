@@ -1,6 +1,8 @@
 #pragma once
 // Fault injection for chaos tests (POST /v1/faults). Faults are decided before the ledger
-// is touched, so an injected 503 never leaves a half-applied effect behind.
+// is touched, so an injected 503 never leaves a half-applied effect behind. They apply to
+// the mutating requests and to the charge look-up (GET /v1/charges), which a real
+// provider can fail too; not to the test-only reads (/v1/ledger, /v1/faults, /healthz).
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -46,6 +46,10 @@ class Ledger {
   // 202 queued
   Reply SendEmail(std::string_view idempotency_key, const EmailRequest& request);
 
+  // The charge made under `idempotency_key`: 200 with it (captured or declined) | 404
+  // none. A read: it claims nothing, so a charge still in flight answers 404.
+  Reply FindCharge(std::string_view idempotency_key);
+
   // {"charges":[...], "refunds":[...], "emails":[...]}, each ordered by creation time.
   nlohmann::json Snapshot();
 

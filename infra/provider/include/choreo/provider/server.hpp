@@ -3,6 +3,7 @@
 // FaultInjector.
 //
 //   POST /v1/charges  {"order_id","amount_minor","currency","token"}   Idempotency-Key
+//   GET  /v1/charges?idempotency_key=K   the charge made under K, or 404 (faults apply)
 //   POST /v1/refunds  {"charge_id","amount_minor","reason"}            Idempotency-Key
 //   POST /v1/emails   {"to","template","order_id","subject","body"}    Idempotency-Key
 //   GET  /v1/ledger   every charge, refund and e-mail

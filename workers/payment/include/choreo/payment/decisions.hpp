@@ -42,4 +42,16 @@ std::optional<contracts::RefundReason> RefundReasonFor(const contracts::Inventor
 // released(expired).
 bool ShouldRefund(const std::optional<PaymentRecord>& record);
 
+// With no payment on record, the outcome of the order's charge is unknown: the provider
+// may have captured it while payment never recorded the answer (killed between the call
+// and its commit, or inventory.reserved dead-lettered after the capture). Only an expiry
+// must then ask the provider: it is the one refund trigger that can come without
+// payment.captured (a shipment needs the capture first), and nothing after it would ever
+// tell payment about that money again.
+bool ShouldLookUpCharge(const std::optional<PaymentRecord>& record, std::optional<contracts::RefundReason> reason);
+
+// A charge found at the provider that payment never recorded is refunded in full when it
+// was captured; a decline took no money.
+bool ShouldRefundUnrecorded(PaymentStatus found);
+
 }  // namespace choreo::payment

@@ -4,7 +4,9 @@
 //
 //   inventory.reserved           -> payment.captured | payment.declined
 //   shipment.rejected            -> payment.refunded (once, if captured)
-//   inventory.released(expired)  -> payment.refunded (once, if captured)
+//   inventory.released(expired)  -> payment.refunded (once, if captured; with no payment
+//                                   on record, asks the provider for a capture it never
+//                                   recorded and refunds that)
 #include <chrono>
 #include <memory>
 #include <string>
