@@ -320,7 +320,7 @@ TEST_F(RuntimeTest, BatchRunOneByOneKeepsEachEffectResult) {
   const std::string poison = contracts::NewUuid();
   std::mutex mutex;
   std::map<std::string, int> effect_runs;
-  StartWorkerWith([&](Worker& w) {
+  const auto register_handlers = [&](Worker& w) {
     w.On<contracts::InventoryCommitted, int>(
         [&](EffectContext&, const contracts::InventoryCommitted& e) {
           std::lock_guard lock(mutex);
@@ -330,7 +330,8 @@ TEST_F(RuntimeTest, BatchRunOneByOneKeepsEachEffectResult) {
           if (e.order_id == poison) throw PermanentError("handler refuses this order");
           Ship(ctx, e);
         });
-  });
+  };
+  StartWorkerWith(register_handlers);
   // Published while the worker is stopped, so they wait together and share batches.
   worker_->Stop();
   thread_.join();
@@ -343,17 +344,7 @@ TEST_F(RuntimeTest, BatchRunOneByOneKeepsEachEffectResult) {
                                 amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
   }
   for (const auto& r : probe_->Publisher().WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
-  StartWorkerWith([&](Worker& w) {
-    w.On<contracts::InventoryCommitted, int>(
-        [&](EffectContext&, const contracts::InventoryCommitted& e) {
-          std::lock_guard lock(mutex);
-          return ++effect_runs[e.order_id];
-        },
-        [&](Context& ctx, const contracts::InventoryCommitted& e, const int&) {
-          if (e.order_id == poison) throw PermanentError("handler refuses this order");
-          Ship(ctx, e);
-        });
-  });
+  StartWorkerWith(register_handlers);
   ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 59 && worker_->Stats().dead_lettered == 1; }, 30s))
       << "handled " << worker_->Stats().handled << ", dead-lettered " << worker_->Stats().dead_lettered;
   EXPECT_EQ(Shipments(), 59);
