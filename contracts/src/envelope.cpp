@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <chrono>
 #include <random>
 #include <stdexcept>
 
@@ -96,24 +97,43 @@ AmqpProperties ToAmqpProperties(const Envelope& envelope) {
   return properties;
 }
 
-std::string NewUuid() {
-  // One engine per thread: no locking, and mt19937_64 seeded from the OS is plenty for ids
-  // that only need to be unique, not unguessable.
+namespace {
+
+// One engine per thread: no locking, and mt19937_64 seeded from the OS is plenty for ids
+// that only need to be unique, not unguessable.
+std::mt19937_64& UuidEngine() {
   thread_local std::mt19937_64 engine = [] {
     std::random_device device;
     std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(), device()};
     return std::mt19937_64(seed);
   }();
-  std::uint64_t high = engine();
-  std::uint64_t low = engine();
-  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
-  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;    // RFC 4122 variant
+  return engine;
+}
+
+// `high` carries the version nibble already; sets the RFC 4122 variant on `low`.
+std::string FormatUuid(std::uint64_t high, std::uint64_t low) {
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
   char buffer[37];
   std::snprintf(buffer, sizeof buffer, "%08x-%04x-%04x-%04x-%012llx",
                 static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),
                 static_cast<unsigned>(high & 0xFFFF), static_cast<unsigned>(low >> 48),
                 static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
   return buffer;
+}
+
+}  // namespace
+
+std::string NewUuid() {
+  const std::uint64_t high = (UuidEngine()() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+  return FormatUuid(high, UuidEngine()());
+}
+
+std::string NewTimeOrderedUuid() {
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  const std::uint64_t high = (ms << 16) | 0x7000 | (UuidEngine()() & 0x0FFF);  // time, version 7, rand_a
+  return FormatUuid(high, UuidEngine()());
 }
 
 Envelope MakeEnvelope(std::string_view type, std::string_view correlation_id,

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <regex>
 #include <set>
 
@@ -27,6 +28,25 @@ TEST(NewUuid, IsLowerCaseVersion4AndUnique) {
   for (int i = 0; i < 1000; ++i) {
     const std::string id = NewUuid();
     ASSERT_TRUE(std::regex_match(id, v4)) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(NewTimeOrderedUuid, IsVersion7AndCarriesTheCurrentMillisecond) {
+  const std::regex v7("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::string id = NewTimeOrderedUuid();
+    const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+    ASSERT_TRUE(std::regex_match(id, v7)) << id;
+    // The first 48 bits (12 hex digits without the dash) are the Unix milliseconds.
+    const long long ms = std::stoll(id.substr(0, 8) + id.substr(9, 4), nullptr, 16);
+    ASSERT_GE(ms, before) << id;
+    ASSERT_LE(ms, after) << id;
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 1000u);

@@ -1,9 +1,6 @@
 #include "choreo/gateway/intake.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <random>
 
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
@@ -15,33 +12,6 @@
 namespace choreo::gateway {
 
 using Poco::Data::Keywords::into;
-
-namespace {
-
-// A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Every
-// table the intake writes is indexed by the order id, and the outbox by the message id;
-// random (v4) keys land on a different index page each, so a group commit of 30 orders
-// wrote some 150 pages to the WAL (and to the database again at checkpoint), and that
-// write was most of the commit. Time-ordered keys all go to the right edge of each index.
-std::string NewTimeOrderedUuid() {
-  thread_local std::mt19937_64 engine = [] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }();
-  const auto ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-  const std::uint64_t high = (ms << 16) | 0x7000 | (engine() & 0x0FFF);           // time, version 7, rand_a
-  const std::uint64_t low = (engine() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC variant, rand_b
-  char buffer[37];
-  std::snprintf(buffer, sizeof buffer, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
-                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
-                static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
-  return buffer;
-}
-
-}  // namespace
 
 OrderIntake::OrderIntake(store::Store& store, std::function<void()> on_commit, GroupCommitOptions group)
     : store_(store), on_commit_(std::move(on_commit)), group_(group) {
@@ -75,7 +45,7 @@ IntakeResult OrderIntake::FromStored(const Stored& stored, const std::string& re
 
 OrderIntake::Placement OrderIntake::Prepare(const IntakeRequest& request) {
   contracts::OrderPlaced event;
-  event.order_id = NewTimeOrderedUuid();
+  event.order_id = contracts::NewTimeOrderedUuid();
   event.customer_id = request.order.customer_id;
   event.lines = request.order.lines;
   event.payment = request.order.payment;
@@ -85,7 +55,7 @@ OrderIntake::Placement OrderIntake::Prepare(const IntakeRequest& request) {
   placement.response_body = nlohmann::json{{"order_id", event.order_id}, {"status", "PLACED"}}.dump();
   placement.envelope = contracts::MakeEnvelope(event);
   // Unique like the v4 id it replaces, and the outbox's message_id index stays append-only.
-  placement.envelope.message_id = NewTimeOrderedUuid();
+  placement.envelope.message_id = contracts::NewTimeOrderedUuid();
   placement.order_id = std::move(event.order_id);
   placement.placed_at = std::move(event.placed_at);
   return placement;

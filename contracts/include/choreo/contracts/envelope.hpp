@@ -57,6 +57,9 @@ AmqpProperties ToAmqpProperties(const Envelope& envelope);
 
 // Random UUID v4, lower case.
 std::string NewUuid();
+// UUID v7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Ids made in time
+// order keep the indexes they key append-only (the gateway's order and message ids).
+std::string NewTimeOrderedUuid();
 
 // A new envelope with a fresh message id, the current time and the current version of
 // `type` from the catalog. Throws std::invalid_argument for a type the catalog lacks:
