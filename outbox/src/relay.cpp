@@ -92,6 +92,7 @@ struct Relay::Impl {
   void EnsureConnected() {
     if (connection) return;
     connection = std::make_unique<amqp::Connection>(options.amqp);
+    if (options.declare) options.declare(*connection);
     publisher = std::make_unique<amqp::Publisher>(*connection, amqp::PublisherOptions{.window = options.window});
   }
 

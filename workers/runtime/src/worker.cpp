@@ -27,8 +27,8 @@
 #include "choreo/outbox/inbox.hpp"
 #include "choreo/outbox/outbox.hpp"
 #include "choreo/outbox/relay.hpp"
+#include "choreo/topology/declare.hpp"
 #include "choreo/worker/policy.hpp"
-#include "declare.hpp"
 
 namespace choreo::worker {
 
@@ -143,6 +143,7 @@ struct Worker::Impl {
     outbox::RelayOptions relay_options;
     relay_options.amqp = BrokerOptions("relay");
     relay_options.retention = options.outbox_retention;
+    relay_options.declare = [](amqp::Connection& connection) { choreo::topology::DeclareAll(connection); };
     for (const auto& event : contracts::Events()) {
       if (contracts::topology::SubscribersOf(event.type).empty()) relay_options.may_be_unrouted.emplace_back(event.type);
     }
@@ -186,7 +187,7 @@ struct Worker::Impl {
 
   void Connect() {
     connection = std::make_unique<amqp::Connection>(BrokerOptions("consumer"));
-    detail::DeclareTopology(*connection, topology);
+    choreo::topology::DeclareAll(*connection);
     publisher = std::make_unique<amqp::Publisher>(*connection, amqp::PublisherOptions{.window = 64});
     consumer = std::make_unique<amqp::Consumer>(
         *connection, amqp::ConsumerOptions{.queue = topology.work.name, .prefetch = options.prefetch});

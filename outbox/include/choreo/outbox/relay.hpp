@@ -22,6 +22,10 @@
 #include "choreo/amqp/options.hpp"
 #include "choreo/store/store.hpp"
 
+namespace choreo::amqp {
+class Connection;
+}
+
 namespace choreo::outbox {
 
 // Points of a relay cycle where a test may inject a crash.
@@ -51,6 +55,10 @@ struct RelayOptions {
   // the row counts as sent instead of being retried forever. Any other routing key that
   // comes back unroutable is still a failure.
   std::vector<std::string> may_be_unrouted;
+  // Runs on every new relay connection before its first publish (the connection repeats
+  // what it declares after a reconnect). Workers declare the whole topology here, so an
+  // event is never published before every subscriber's queue exists.
+  std::function<void(amqp::Connection&)> declare;
   // Called at each stage of every cycle; for fault-injection tests only.
   std::function<void(RelayStage)> stage_hook;
 
