@@ -18,6 +18,8 @@ std::string_view ToString(ErrorKind kind) {
     case ErrorKind::kInvalidValue: return "invalid_value";
     case ErrorKind::kUnknownType: return "unknown_type";
     case ErrorKind::kUnknownVersion: return "unknown_version";
+    case ErrorKind::kTooLarge: return "too_large";
+    case ErrorKind::kTooDeep: return "too_deep";
   }
   return "unknown";
 }

@@ -262,7 +262,8 @@ ValidationResult Validate(const nlohmann::json& envelope) {
   return {};
 }
 
-Envelope ParseAndValidate(std::string_view body) {
+Envelope ParseAndValidate(std::string_view body, const MessageLimits& limits) {
+  CheckLimits(body, limits);
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(body);

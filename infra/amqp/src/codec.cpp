@@ -2,6 +2,7 @@
 
 #include <new>
 #include <string>
+#include <unordered_set>
 
 #include "choreo/amqp/publisher.hpp"
 
@@ -57,16 +58,24 @@ amqp_field_value_t ToAmqpValue(const FieldValue& value, amqp_pool_t* pool) {
   return out;
 }
 
-FieldValue FromAmqpValue(const amqp_field_value_t& v);
+// Headers come from whoever published the message. A table nested thousands of levels deep
+// fits in one frame; converting, copying and destroying it recursively would risk the
+// stack, so what lies deeper than this is replaced by a note. choreo's own headers (x-death
+// included) nest two levels.
+constexpr int kMaxTableDepth = 32;
+const char* const kTooDeepNote = "(dropped by choreo: field table nested too deep)";
 
-FieldArray FromAmqpArray(const amqp_array_t& array) {
+FieldValue FromAmqpValue(const amqp_field_value_t& v, int depth);
+FieldTable FromAmqpTableAt(const amqp_table_t& table, int depth);
+
+FieldArray FromAmqpArray(const amqp_array_t& array, int depth) {
   FieldArray out;
   out.reserve(static_cast<std::size_t>(array.num_entries));
-  for (int i = 0; i < array.num_entries; ++i) out.push_back(FromAmqpValue(array.entries[i]));
+  for (int i = 0; i < array.num_entries; ++i) out.push_back(FromAmqpValue(array.entries[i], depth));
   return out;
 }
 
-FieldValue FromAmqpValue(const amqp_field_value_t& v) {
+FieldValue FromAmqpValue(const amqp_field_value_t& v, int depth) {
   switch (v.kind) {
     case AMQP_FIELD_KIND_BOOLEAN: return FieldValue(v.value.boolean != 0);
     case AMQP_FIELD_KIND_I8: return FieldValue(static_cast<int64_t>(v.value.i8));
@@ -88,8 +97,12 @@ FieldValue FromAmqpValue(const amqp_field_value_t& v) {
     case AMQP_FIELD_KIND_BYTES: return FieldValue(String(v.value.bytes));
     case AMQP_FIELD_KIND_TIMESTAMP:
       return FieldValue(Timestamp(std::chrono::seconds(static_cast<int64_t>(v.value.u64))));
-    case AMQP_FIELD_KIND_ARRAY: return FieldValue(FromAmqpArray(v.value.array));
-    case AMQP_FIELD_KIND_TABLE: return FieldValue(FromAmqpTable(v.value.table));
+    case AMQP_FIELD_KIND_ARRAY:
+      if (depth >= kMaxTableDepth) return FieldValue(kTooDeepNote);
+      return FieldValue(FromAmqpArray(v.value.array, depth + 1));
+    case AMQP_FIELD_KIND_TABLE:
+      if (depth >= kMaxTableDepth) return FieldValue(kTooDeepNote);
+      return FieldValue(FromAmqpTableAt(v.value.table, depth + 1));
     case AMQP_FIELD_KIND_VOID:
     default: return FieldValue();
   }
@@ -121,13 +134,28 @@ amqp_table_t ToAmqpTable(const FieldTable& table, amqp_pool_t* pool) {
   return out;
 }
 
-FieldTable FromAmqpTable(const amqp_table_t& table) {
+namespace {
+
+FieldTable FromAmqpTableAt(const amqp_table_t& table, int depth) {
   FieldTable out;
+  // A foreign table may repeat a key; the last one wins, as Set would have it.
+  std::unordered_set<std::string> seen;
+  seen.reserve(static_cast<std::size_t>(table.num_entries));
   for (int i = 0; i < table.num_entries; ++i) {
-    out.Set(String(table.entries[i].key), FromAmqpValue(table.entries[i].value));
+    std::string key = String(table.entries[i].key);
+    FieldValue value = FromAmqpValue(table.entries[i].value, depth);
+    if (seen.insert(key).second) {
+      out.Append(std::move(key), std::move(value));
+    } else {
+      out.Set(std::move(key), std::move(value));
+    }
   }
   return out;
 }
+
+}  // namespace
+
+FieldTable FromAmqpTable(const amqp_table_t& table) { return FromAmqpTableAt(table, 1); }
 
 amqp_basic_properties_t ToAmqpProperties(const Message& m, amqp_pool_t* pool,
                                          std::optional<int64_t> publish_seq) {

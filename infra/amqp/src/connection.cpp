@@ -38,5 +38,6 @@ uint64_t Connection::Generation() const { return session_->Generation(); }
 uint64_t Connection::Reconnects() const { return session_->Reconnects(); }
 void Connection::EnsureOpen() { session_->EnsureOpen(); }
 bool Connection::Blocked() const { return session_->Blocked(); }
+void Connection::Service() noexcept { session_->Service(); }
 
 }  // namespace choreo::amqp

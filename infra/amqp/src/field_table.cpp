@@ -14,6 +14,11 @@ FieldTable& FieldTable::operator=(const FieldTable&) = default;
 FieldTable& FieldTable::operator=(FieldTable&&) noexcept = default;
 FieldTable::~FieldTable() = default;
 
+FieldTable& FieldTable::Append(std::string key, FieldValue value) {
+  entries_.push_back(FieldEntry{std::move(key), std::move(value)});
+  return *this;
+}
+
 FieldTable& FieldTable::Set(std::string key, FieldValue value) {
   for (auto& e : entries_) {
     if (e.key == key) {

@@ -18,6 +18,7 @@ const char* ToString(PublishOutcome outcome) {
 
 void PublisherOptions::Validate() const {
   if (window == 0) throw std::invalid_argument("publisher window must be > 0");
+  if (window_timeout.count() <= 0) throw std::invalid_argument("publisher window_timeout must be positive");
 }
 
 Publisher::Publisher(Connection& connection, PublisherOptions options) : connection_(connection) {

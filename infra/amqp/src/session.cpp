@@ -387,6 +387,16 @@ bool Session::ReadFrame(milliseconds timeout) {
   return true;
 }
 
+void Session::Service() noexcept {
+  try {
+    // Bounded: a flood of frames must not keep the caller here.
+    for (int i = 0; i < 10000 && IsOpen() && Pump(milliseconds(0)); ++i) {
+    }
+  } catch (...) {
+    // A server close or lost socket: the next real call reports and recovers it.
+  }
+}
+
 // Returns whether anything happened: a frame was handled or the connection was lost.
 bool Session::Pump(milliseconds timeout) {
   if (!IsOpen()) return false;
@@ -489,9 +499,20 @@ void Session::DetachPublisher() noexcept {
 uint64_t Session::Publish(const std::string& exchange, const std::string& routing_key,
                           const Message& message) {
   if (!publisher_) throw std::logic_error("Publish without a Publisher");
+  // Bounded: a broker that stops confirming (a resource alarm blocks publishers) must not
+  // hold the caller here forever; SIGTERM would never be honoured.
+  const auto deadline = std::chrono::steady_clock::now() + publisher_options_.window_timeout;
   for (;;) {
     EnsureOpen();
-    while (IsOpen() && pending_.size() >= publisher_options_.window) Pump(milliseconds(1000));
+    while (IsOpen() && pending_.size() >= publisher_options_.window) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        const std::string why = "no room in the confirm window for " +
+                                std::to_string(publisher_options_.window_timeout.count()) + " ms";
+        LoseConnection(0, why);
+        throw TimeoutError("publishing to exchange '" + exchange + "': " + why, AMQP_STATUS_TIMEOUT);
+      }
+      Pump(milliseconds(200));
+    }
     if (IsOpen()) break;
   }
   const uint64_t seq = ++last_seq_;

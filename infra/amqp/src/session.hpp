@@ -36,6 +36,7 @@ class Session {
   uint64_t Reconnects() const { return reconnects_; }
   bool Blocked() const { return blocked_; }
   void EnsureOpen();
+  void Service() noexcept;
 
   void DeclareExchange(const ExchangeSpec& spec);
   QueueInfo DeclareQueue(const QueueSpec& spec);

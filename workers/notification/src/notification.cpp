@@ -147,7 +147,7 @@ std::optional<provider::EmailResult> SendEffect(provider::ProviderClient& client
     return client.SendEmail(email.idempotency_key, email.to, email.template_name, email.order_id, email.subject,
                             email.body);
   } catch (const provider::ProviderUnavailable& e) {
-    throw worker::TransientError(std::string("mail provider unavailable: ") + e.what());
+    throw worker::DependencyError("provider", std::string("mail provider unavailable: ") + e.what());
   } catch (const provider::ProviderRejected& e) {
     throw worker::PermanentError(std::string("mail provider rejected the e-mail: ") + e.what());
   }

@@ -58,7 +58,7 @@ auto CallProvider(std::string_view what, const std::string& order_id, F&& call) 
   try {
     return call();
   } catch (const provider::ProviderUnavailable& e) {
-    throw worker::TransientError(std::string(what) + " for order " + order_id + ": provider unavailable: " + e.what());
+    throw worker::DependencyError("provider", std::string(what) + " for order " + order_id + ": provider unavailable: " + e.what());
   } catch (const provider::ProviderRejected& e) {
     throw worker::PermanentError(std::string(what) + " for order " + order_id + ": provider rejected: " + e.what());
   } catch (const std::invalid_argument& e) {

@@ -38,6 +38,15 @@ int Main(int argc, char** argv, std::string name, const std::function<void(confi
       .Add("effect-concurrency", "CHOREO_EFFECT_CONCURRENCY", "16",
            "effects (provider calls) of one batch run at once")
       .Add("max-retries", "CHOREO_MAX_RETRIES", "4", "retries of a failing message before it is dead-lettered")
+      .Add("max-message-bytes", "CHOREO_MAX_MESSAGE_BYTES", "1048576",
+           "larger message bodies are dead-lettered unparsed")
+      .Add("max-json-depth", "CHOREO_MAX_JSON_DEPTH", "64", "deeper nested bodies are dead-lettered unparsed")
+      .Add("circuit-failures", "CHOREO_CIRCUIT_FAILURES", "5",
+           "consecutive store or dependency failures that open its circuit")
+      .Add("circuit-failure-percent", "CHOREO_CIRCUIT_FAILURE_PERCENT", "80",
+           "failure rate (percent of the calls of the last 10 s, at least 20) that opens a circuit")
+      .Add("circuit-probe-max", "CHOREO_CIRCUIT_PROBE_MAX", "30s",
+           "longest wait between probes of an open circuit (the first is 1 s, then doubling)")
       .Add("log-level", "CHOREO_LOG_LEVEL", "info", "debug | info | warn | error")
       .AddFlag("help", "print this help");
   if (add_flags) add_flags(flags);
@@ -58,6 +67,11 @@ int Main(int argc, char** argv, std::string name, const std::function<void(confi
     options.batch_size = static_cast<std::size_t>(flags.GetInt("batch-size"));
     options.effect_concurrency = static_cast<std::size_t>(flags.GetInt("effect-concurrency"));
     options.max_retries = static_cast<int>(flags.GetInt("max-retries"));
+    options.limits.max_bytes = static_cast<std::size_t>(flags.GetInt("max-message-bytes"));
+    options.limits.max_depth = static_cast<int>(flags.GetInt("max-json-depth"));
+    options.circuit.failure_threshold = static_cast<int>(flags.GetInt("circuit-failures"));
+    options.circuit.failure_rate = static_cast<double>(flags.GetInt("circuit-failure-percent")) / 100.0;
+    options.circuit.open_max = flags.GetDuration("circuit-probe-max");
     options.Validate();
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "%s: %s\n\n%s", (name + "-worker").c_str(), e.what(), flags.Usage().c_str());

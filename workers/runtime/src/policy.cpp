@@ -1,5 +1,8 @@
 #include "choreo/worker/policy.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include "choreo/amqp/message.hpp"
 #include "choreo/contracts/dead_letter.hpp"
 #include "choreo/contracts/topology.hpp"
@@ -12,6 +15,8 @@ Decision Decide(FailureKind kind, int attempt, int max_retries) {
   switch (kind) {
     case FailureKind::kContract:
       return {Decision::Action::kDeadLetter, 0, std::string(dl::kContractError)};
+    case FailureKind::kLimit:
+      return {Decision::Action::kDeadLetter, 0, std::string(dl::kLimitExceeded)};
     case FailureKind::kUnknownEvent:
       return {Decision::Action::kDeadLetter, 0, std::string(dl::kUnknownEvent)};
     case FailureKind::kPermanent:
@@ -27,14 +32,10 @@ Decision Decide(FailureKind kind, int attempt, int max_retries) {
           std::string(kind == FailureKind::kTransient ? dl::kTransientExhausted : dl::kUnexpectedError)};
 }
 
-int AttemptFromHeaders(const amqp::FieldTable& headers, std::string_view work_queue) {
-  const std::string prefix = contracts::topology::RetryQueueName(work_queue, 1);
-  const std::string stem = prefix.substr(0, prefix.size() - 1);  // "<q>.retry."
-  int64_t retries = 0;
-  for (const amqp::XDeath& death : amqp::ParseXDeath(headers)) {
-    if (death.queue.rfind(stem, 0) == 0 && death.reason == "expired") retries += death.count;
-  }
-  return static_cast<int>(retries) + 1;
+int AttemptFromHeaders(const amqp::FieldTable& headers) {
+  const std::optional<int64_t> attempt = headers.GetInt(dl::kAttempt);
+  if (!attempt || *attempt < 1) return 1;
+  return static_cast<int>(std::min<int64_t>(*attempt, 1'000'000));
 }
 
 }  // namespace choreo::worker

@@ -29,6 +29,8 @@
 #include "choreo/outbox/relay.hpp"
 #include "choreo/topology/declare.hpp"
 #include "choreo/worker/policy.hpp"
+#include "circuit_set.hpp"
+#include "failure_router.hpp"
 
 namespace choreo::worker {
 
@@ -47,13 +49,11 @@ void WorkerOptions::Validate() const {
   if (http_port < -1 || http_port > 65535) throw std::invalid_argument("worker: http_port must be -1..65535");
   if (store_pool_size == 0) throw std::invalid_argument("worker: store_pool_size must be at least 1");
   if (effect_concurrency == 0) throw std::invalid_argument("worker: effect_concurrency must be at least 1");
+  limits.Validate();
+  circuit.Validate();
 }
 
 namespace {
-
-std::string Truncate(std::string_view text, std::size_t max) {
-  return std::string(text.substr(0, std::min(text.size(), max)));
-}
 
 // Counter deltas from the relay's cumulative stats, so relay figures appear as ordinary
 // Prometheus counters.
@@ -72,6 +72,7 @@ struct Worker::Impl {
     if (options.store_url.empty()) options.store_url = "sqlite:var/data/" + options.name + ".db";
     options.Validate();
     topology = topo::ForWorker(options.name);
+    circuits = std::make_unique<detail::CircuitSet>(options.name, options.circuit);
     store = std::make_unique<store::Store>(
         store::StoreOptions{.url = options.store_url, .pool_size = options.store_pool_size});
     auto& registry = metrics::Registry::Default();
@@ -95,10 +96,15 @@ struct Worker::Impl {
   };
   std::unordered_map<std::string, Registered> handlers;
 
-  // The consuming thread's broker objects (rabbitmq-c: one connection per thread).
+  // The consuming thread's broker objects (rabbitmq-c: one connection per thread). The
+  // router publishes retry and dead-letter copies on a connection of its own, used by the
+  // same thread.
   std::unique_ptr<amqp::Connection> connection;
-  std::unique_ptr<amqp::Publisher> publisher;
   std::unique_ptr<amqp::Consumer> consumer;
+  std::unique_ptr<detail::FailureRouter> router;
+  std::unique_ptr<detail::CircuitSet> circuits;
+  // Whether the current consumer was opened as a half-open probe (prefetch 1).
+  bool probing = false;
 
   // Lock-free, hence safe to set from a signal handler.
   std::atomic<bool> stop_flag{false};
@@ -149,6 +155,8 @@ struct Worker::Impl {
     }
     relay = std::make_unique<outbox::Relay>(*store, relay_options);
     relay->Start();
+    router = std::make_unique<detail::FailureRouter>(detail::FailureRouterOptions{
+        .amqp = BrokerOptions("failures"), .worker = options.name, .work_queue = topology.work.name});
 
     collector_id = metrics::Registry::Default().AddCollector([this] {
       outbox::OutboxStatus status = outbox::Status(*store);
@@ -166,6 +174,7 @@ struct Worker::Impl {
   }
 
   std::string ReadinessProblem() {
+    if (std::string problem = circuits->Problem(); !problem.empty()) return problem;
     if (!broker_connected) return "broker unreachable";
     try {
       store->InTransaction([](store::Tx& tx) { tx.Run("SELECT 1"); });
@@ -185,27 +194,46 @@ struct Worker::Impl {
     return o;
   }
 
-  void Connect() {
+  // `probe`: a half-open circuit lets one message through, so only one is taken.
+  void Connect(bool probe) {
     connection = std::make_unique<amqp::Connection>(BrokerOptions("consumer"));
     choreo::topology::DeclareAll(*connection);
-    publisher = std::make_unique<amqp::Publisher>(*connection, amqp::PublisherOptions{.window = 64});
+    probing = probe;
     consumer = std::make_unique<amqp::Consumer>(
-        *connection, amqp::ConsumerOptions{.queue = topology.work.name, .prefetch = options.prefetch});
+        *connection,
+        amqp::ConsumerOptions{.queue = topology.work.name, .prefetch = probe ? uint16_t{1} : options.prefetch});
     broker_connected = true;
     {
       std::lock_guard lock(ready_mutex);
       ready = true;
     }
     ready_cv.notify_all();
-    log::Info("consuming", {{"queue", topology.work.name}, {"prefetch", options.prefetch}});
+    log::Info("consuming", {{"queue", topology.work.name}, {"prefetch", probe ? 1 : options.prefetch}, {"probe", probe}});
   }
 
-  void Disconnect() {
-    broker_connected = false;
+  void Disconnect(bool broker_lost = true) {
+    if (broker_lost) broker_connected = false;
     // Unacknowledged deliveries go back to the queue when the connection closes.
     consumer.reset();
-    publisher.reset();
     connection.reset();
+  }
+
+  // While a circuit is open no deliveries are taken: the ones prefetched go back to the
+  // queue with the connection, and the loop waits (servicing nothing: there is no
+  // consuming connection) until the first circuit is due for a probe. Returns true when
+  // it waited, so the loop starts over.
+  bool HoldForOpenCircuits() {
+    const std::optional<Clock::time_point> until = circuits->OpenUntil();
+    if (!until) return false;
+    if (connection) {
+      log::Info("pausing consumption while a circuit is open", {{"worker", options.name}});
+      Disconnect(/*broker_lost=*/false);
+    }
+    while (Clock::now() < *until && !Stopping()) {
+      router->Service();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
   }
 
   void Loop() {
@@ -213,14 +241,18 @@ struct Worker::Impl {
     auto last_cleanup = Clock::now();
     while (!Stopping()) {
       try {
-        if (!connection) Connect();
+        if (HoldForOpenCircuits()) continue;
+        // Half-open: reconnect with prefetch 1 for the probe; closed again: full prefetch.
+        if (connection && probing != circuits->Probing()) Disconnect(/*broker_lost=*/false);
+        if (!connection) Connect(circuits->Probing());
         backoff = std::chrono::milliseconds(100);
         std::optional<amqp::Delivery> first = consumer->Next(options.poll_interval);
+        router->Service();
         if (first) {
           // Take what has already arrived, up to batch_size, without waiting for more:
           // batches grow with load and cost no latency when idle.
           std::vector<amqp::Delivery> batch{std::move(*first)};
-          while (batch.size() < options.batch_size) {
+          while (!probing && batch.size() < options.batch_size) {
             std::optional<amqp::Delivery> more = consumer->Next(std::chrono::milliseconds(0));
             if (!more) break;
             batch.push_back(std::move(*more));
@@ -259,12 +291,13 @@ struct Worker::Impl {
   // Validates `delivery` and finds its handler. A contract violation or an event without
   // handler is routed by the policy here, and nullopt returned.
   std::optional<Item> Prepare(const amqp::Delivery& delivery) {
-    const int attempt = AttemptFromHeaders(delivery.message.headers, topology.work.name);
+    const int attempt = AttemptFromHeaders(delivery.message.headers);
     contracts::Envelope envelope;
     try {
-      envelope = contracts::ParseAndValidate(delivery.message.body);
+      envelope = contracts::ParseAndValidate(delivery.message.body, options.limits);
     } catch (const contracts::ContractError& e) {
-      Fail(delivery, nullptr, FailureKind::kContract, e.what(), attempt);
+      const bool limit = e.Kind() == contracts::ErrorKind::kTooLarge || e.Kind() == contracts::ErrorKind::kTooDeep;
+      Fail(delivery, nullptr, limit ? FailureKind::kLimit : FailureKind::kContract, e.what(), attempt);
       return std::nullopt;
     }
     auto handler = handlers.find(envelope.type);
@@ -295,23 +328,38 @@ struct Worker::Impl {
         item.effect_error = std::current_exception();
       }
     };
+    // The effects run on their own threads while this one, which owns the connections,
+    // keeps servicing heartbeats: a batch of slow provider calls can outlast the broker's
+    // heartbeat timeout, and a connection it drops takes every unacked delivery with it.
     const std::size_t threads = std::min(todo.size(), options.effect_concurrency);
-    if (threads <= 1) {
-      for (Item* item : todo) run(*item);
-    } else {
-      std::atomic<std::size_t> next{0};
-      auto drain = [&] {
-        for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) run(*todo[i]);
-      };
-      std::vector<std::thread> pool;
-      pool.reserve(threads - 1);
-      for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(drain);
-      drain();
-      for (std::thread& t : pool) t.join();
+    std::atomic<std::size_t> next{0};
+    std::mutex done_mutex;
+    std::condition_variable done_cv;
+    std::size_t running = threads;
+    auto drain = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) run(*todo[i]);
+      std::lock_guard lock(done_mutex);
+      if (--running == 0) done_cv.notify_one();
+    };
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(drain);
+    {
+      std::unique_lock lock(done_mutex);
+      while (!done_cv.wait_for(lock, std::chrono::seconds(1), [&] { return running == 0; })) {
+        lock.unlock();
+        if (connection) connection->Service();
+        router->Service();
+        lock.lock();
+      }
     }
+    for (std::thread& t : pool) t.join();
     std::vector<Item> kept, failed;
     kept.reserve(items.size());
     for (Item& item : items) (item.effect_error ? failed : kept).push_back(std::move(item));
+    if (std::any_of(todo.begin(), todo.end(), [](const Item* i) { return !i->effect_error; })) {
+      circuits->RecordEffectSuccess();
+    }
     items = std::move(kept);
     return failed;
   }
@@ -321,12 +369,19 @@ struct Worker::Impl {
       try {
         std::rethrow_exception(item.effect_error);
       } catch (const std::exception& e) {
-        Fail(*item.delivery, &item.envelope, KindOf(e), e.what(), item.attempt);
+        Fail(*item.delivery, &item.envelope, KindOf(e), e.what(), item.attempt, DependencyOf(e));
       } catch (...) {
         Fail(*item.delivery, &item.envelope, FailureKind::kUnexpected, "effect threw a non-standard exception",
              item.attempt);
       }
     }
+  }
+
+  // The circuit a failure counts against, when it is a dependency's and not the message's.
+  static std::optional<std::string> DependencyOf(const std::exception& e) {
+    if (const auto* d = dynamic_cast<const DependencyError*>(&e)) return d->Dependency();
+    if (dynamic_cast<const store::TransientStoreError*>(&e)) return std::string(detail::kStoreCircuit);
+    return std::nullopt;
   }
 
   static FailureKind KindOf(const std::exception& e) {
@@ -349,6 +404,7 @@ struct Worker::Impl {
       }
     });
     transactions++;
+    circuits->RecordSuccess(detail::kStoreCircuit);
     if (std::any_of(items.begin(), items.end(), [](const Item& i) { return !i.duplicate; })) relay->Notify();
   }
 
@@ -389,7 +445,16 @@ struct Worker::Impl {
         log::Debug("batch failed; handling its messages one by one", {{"worker", options.name}, {"error", e.what()}});
         // Each keeps what its effect returned: calling the provider again could fail
         // where the first call succeeded.
-        for (Item& item : items) CommitOne(item, started);
+        for (Item& item : items) {
+          // Once the store's circuit is open the rest go back to the queue untried: each
+          // try against a locked or unreachable store can take its whole busy timeout.
+          if (circuits->Tripped(detail::kStoreCircuit)) {
+            Fail(*item.delivery, &item.envelope, FailureKind::kTransient, "store circuit open", item.attempt,
+                 std::string(detail::kStoreCircuit));
+          } else {
+            CommitOne(item, started);
+          }
+        }
         RouteEffectFailures(failed);
         return;
       }
@@ -410,7 +475,8 @@ struct Worker::Impl {
     try {
       Commit(one);
     } catch (const std::exception& e) {
-      return Fail(*one.front().delivery, &one.front().envelope, KindOf(e), e.what(), one.front().attempt);
+      return Fail(*one.front().delivery, &one.front().envelope, KindOf(e), e.what(), one.front().attempt,
+                  DependencyOf(e));
     }
     consumer->Ack(*one.front().delivery);
     Count(one, started);
@@ -433,51 +499,46 @@ struct Worker::Impl {
             {"correlation_id", e.correlation_id}, {"causation_id", e.causation_id}};
   }
 
+  // Routes a failed delivery. A failure of `dependency` (store, provider) is counted by its
+  // circuit; once that circuit is open (or was already: a straggler of the batch that
+  // opened it, a failed probe) the message goes back to its queue as it is, without
+  // spending an attempt, and the loop stops taking deliveries.
   void Fail(const amqp::Delivery& delivery, const contracts::Envelope* envelope, FailureKind kind,
-            const std::string& error, int attempt) {
-    Decision decision = Decide(kind, attempt, options.max_retries);
-    const std::string type = envelope ? envelope->type : delivery.message.type;
-    nlohmann::json fields = envelope ? LogFields(*envelope)
-                                     : nlohmann::json{{"worker", options.name}, {"message_id", delivery.message.message_id}};
-    fields["error"] = Truncate(error, 1000);
-    fields["attempt"] = attempt;
-
-    amqp::Message copy = delivery.message;
-    copy.headers.Erase(amqp::kPublishSeqHeader);
-    // The first failure records where the message came from; later copies (retries arrive
-    // through the default exchange) keep it.
-    if (!copy.headers.Find(dl::kOriginalExchange)) {
-      copy.headers.Set(std::string(dl::kOriginalExchange), amqp::FieldValue(delivery.exchange));
-      copy.headers.Set(std::string(dl::kOriginalRoutingKey), amqp::FieldValue(delivery.routing_key));
+            const std::string& error, int attempt, const std::optional<std::string>& dependency = std::nullopt) {
+    if (dependency) {
+      circuits->RecordFailure(*dependency, detail::SafeText(error, 1000));
+      if (circuits->Tripped(*dependency)) {
+        consumer->Nack(delivery, /*requeue=*/true);
+        Consumed(envelope ? envelope->type : "unknown", "returned").Inc();
+        log::Debug("dependency down; message returned without spending an attempt",
+                   {{"worker", options.name}, {"circuit", *dependency}, {"message_id", detail::SafeText(delivery.message.message_id, 200)}});
+        return;
+      }
     }
-    copy.headers.Set(std::string(dl::kOriginalQueue), amqp::FieldValue(topology.work.name));
-    copy.headers.Set(std::string(dl::kWorker), amqp::FieldValue(options.name));
-    copy.headers.Set(std::string(dl::kErrorMessage), amqp::FieldValue(Truncate(error, 1000)));
-    copy.headers.Set(std::string(dl::kAttempts), amqp::FieldValue(static_cast<int64_t>(attempt)));
-
-    std::string exchange, routing_key;
+    const Decision decision = Decide(kind, attempt, options.max_retries);
+    // Metric labels must stay a bounded set: an unparsed message's AMQP type property is
+    // whatever its publisher wrote, so only known event types are used as labels.
+    const std::string type = envelope ? envelope->type
+                                      : (contracts::FindEvent(delivery.message.type) ? delivery.message.type : "unknown");
+    nlohmann::json fields =
+        envelope ? LogFields(*envelope)
+                 : nlohmann::json{{"worker", options.name},
+                                  {"message_id", detail::SafeText(delivery.message.message_id, 200)}};
+    fields["error"] = detail::SafeText(error, 1000);
+    fields["attempt"] = attempt;
     if (decision.action == Decision::Action::kRetry) {
-      exchange = "";  // default exchange: routing key = queue name
-      routing_key = topo::RetryQueueName(topology.work.name, decision.retry_step);
-      fields["retry_queue"] = routing_key;
+      fields["retry_queue"] = topo::RetryQueueName(topology.work.name, decision.retry_step);
     } else {
-      copy.headers.Set(std::string(dl::kErrorClass), amqp::FieldValue(decision.error_class));
-      copy.headers.Set(std::string(dl::kDeadLetteredAt), amqp::FieldValue(contracts::NowRfc3339()));
-      exchange = std::string(topo::kDeadLetterExchange);
-      routing_key = topo::DeadLetterQueueName(topology.work.name);
       fields["error_class"] = decision.error_class;
     }
     // Publish with confirm BEFORE acking the original: a crash in between leaves two
     // copies (the inbox dedupes), never none.
-    const uint64_t seq = publisher->Publish(exchange, routing_key, copy);
-    bool confirmed = false;
-    for (const amqp::PublishResult& r : publisher->WaitForConfirms(std::chrono::seconds(30))) {
-      if (r.seq == seq) confirmed = r.outcome == amqp::PublishOutcome::kConfirmed;
-    }
-    if (!confirmed) {
+    if (!router->Route(delivery, decision, error, attempt)) {
       // Leave it with the broker; it comes back and the policy runs again.
       consumer->Nack(delivery, /*requeue=*/true);
-      throw amqp::ConnectionError("could not move message " + delivery.message.message_id + " to " + routing_key, 0);
+      throw amqp::ConnectionError("could not move message " + detail::SafeText(delivery.message.message_id, 200) +
+                                      " out of " + topology.work.name,
+                                  0);
     }
     consumer->Ack(delivery);
     if (decision.action == Decision::Action::kRetry) {

@@ -41,17 +41,37 @@ amqp::FieldTable Death(const std::string& queue, const std::string& reason, int6
                           {"queue", amqp::FieldValue(queue)}, {"exchange", amqp::FieldValue("")}};
 }
 
-TEST(Policy, AttemptCountsExpiriesFromThisQueuesRetryQueuesOnly) {
-  EXPECT_EQ(AttemptFromHeaders({}, "payment"), 1);
+TEST(Policy, LimitsAreDeadLetteredAtOnceWithTheirOwnClass) {
+  const Decision d = Decide(FailureKind::kLimit, 1, 4);
+  EXPECT_EQ(d.action, Action::kDeadLetter);
+  EXPECT_EQ(d.error_class, dl::kLimitExceeded);
+}
+
+TEST(Policy, AttemptIsTheRuntimesOwnHeader) {
+  EXPECT_EQ(AttemptFromHeaders({}), 1);
+  amqp::FieldTable headers;
+  headers.Set(std::string(dl::kAttempt), amqp::FieldValue(int64_t{3}));
+  EXPECT_EQ(AttemptFromHeaders(headers), 3);
+  // Forged or foreign values cannot break the count.
+  headers.Set(std::string(dl::kAttempt), amqp::FieldValue(int64_t{-7}));
+  EXPECT_EQ(AttemptFromHeaders(headers), 1);
+  headers.Set(std::string(dl::kAttempt), amqp::FieldValue("three"));
+  EXPECT_EQ(AttemptFromHeaders(headers), 1);
+  headers.Set(std::string(dl::kAttempt), amqp::FieldValue(int64_t{1} << 62));
+  EXPECT_EQ(Decide(FailureKind::kTransient, AttemptFromHeaders(headers), 4).action, Action::kDeadLetter);
+}
+
+// RabbitMQ 3.13+ ignores an x-death set by a client, so on a republished retry copy it is
+// stale or absent; 3.10 keeps it. Either way it must not change the count.
+TEST(Policy, XDeathIsInformativeOnly) {
   amqp::FieldTable headers;
   headers.Set("x-death", amqp::FieldValue(amqp::FieldArray{
-                             amqp::FieldValue(Death("payment.retry.2", "expired", 1)),
-                             amqp::FieldValue(Death("payment.retry.1", "expired", 1)),
-                             amqp::FieldValue(Death("payment", "rejected", 3)),           // not a retry
-                             amqp::FieldValue(Death("paymentx.retry.1", "expired", 5)),   // another queue
-                             amqp::FieldValue(Death("inventory.retry.1", "expired", 7)),  // another worker
+                             amqp::FieldValue(Death("payment.retry.2", "expired", 9)),
+                             amqp::FieldValue(Death("payment.retry.1", "expired", 9)),
                          }));
-  EXPECT_EQ(AttemptFromHeaders(headers, "payment"), 3);
+  EXPECT_EQ(AttemptFromHeaders(headers), 1);
+  headers.Set(std::string(dl::kAttempt), amqp::FieldValue(int64_t{2}));
+  EXPECT_EQ(AttemptFromHeaders(headers), 2);
 }
 
 }  // namespace

@@ -15,6 +15,8 @@ enum class ErrorKind {
   kInvalidValue,    // right type, value outside the contract (unknown enum, bad pattern)
   kUnknownType,     // event type this build does not know
   kUnknownVersion,  // a major version this build has no schema for
+  kTooLarge,        // body over the byte limit: dead-lettered unparsed (limits.hpp)
+  kTooDeep,         // nesting over the depth limit: dead-lettered unparsed
 };
 
 std::string_view ToString(ErrorKind kind);

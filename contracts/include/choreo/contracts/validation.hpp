@@ -11,6 +11,7 @@
 
 #include "choreo/contracts/envelope.hpp"
 #include "choreo/contracts/error.hpp"
+#include "choreo/contracts/limits.hpp"
 
 namespace choreo::contracts {
 
@@ -35,9 +36,10 @@ struct ValidationResult {
 // version.
 ValidationResult Validate(const nlohmann::json& envelope);
 
-// Parses, validates and reads the envelope of a message body. Throws ContractError
-// (permanent: straight to the DLQ) on anything that is not a valid message.
-Envelope ParseAndValidate(std::string_view body);
+// Checks `limits` on the raw bytes, then parses, validates and reads the envelope of a
+// message body. Throws ContractError (permanent: straight to the DLQ) on anything that is
+// not a valid message.
+Envelope ParseAndValidate(std::string_view body, const MessageLimits& limits = {});
 
 // The major versions this build can read for `type` (ascending; empty if unknown).
 std::vector<int> SupportedMajors(std::string_view type);

@@ -63,6 +63,13 @@ class Connection {
   void EnsureOpen();
   // Whether the broker has blocked publishing (resource alarm), per connection.blocked.
   bool Blocked() const;
+  // Reads what the broker has already sent (deliveries are buffered for their consumer,
+  // confirms for the publisher) and sends a heartbeat when one is due, without blocking.
+  // rabbitmq-c only services heartbeats inside its own calls: a thread that holds a
+  // connection while it does something long (a batch's provider calls) calls this every
+  // few seconds so the broker does not drop the connection as dead. Never throws; a lost
+  // connection is noticed (and re-established) by the next real call.
+  void Service() noexcept;
 
 
  private:

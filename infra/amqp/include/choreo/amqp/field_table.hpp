@@ -35,6 +35,9 @@ class FieldTable {
 
   // Replaces an existing entry with the same key, otherwise appends.
   FieldTable& Set(std::string key, FieldValue value);
+  // Appends without looking for an existing key: for callers that know the key is new
+  // (Set is linear, so decoding a table of many keys with it would be quadratic).
+  FieldTable& Append(std::string key, FieldValue value);
   const FieldValue* Find(std::string_view key) const;
   bool Erase(std::string_view key);
   bool Empty() const;

@@ -32,6 +32,9 @@ struct PublishResult {
 struct PublisherOptions {
   std::size_t window = 256;  // outstanding confirms before Publish blocks
   bool mandatory = true;
+  // How long Publish waits for room in a full window (confirms not coming, e.g. during a
+  // broker resource alarm) before it drops the connection and throws TimeoutError.
+  std::chrono::milliseconds window_timeout{30000};
 
   void Validate() const;
 };

@@ -2,6 +2,7 @@
 // The two failures a handler may signal. The runtime's policy (policy.hpp) decides what
 // happens; handlers never retry, sleep or dead-letter themselves.
 #include <stdexcept>
+#include <string>
 
 namespace choreo::worker {
 
@@ -17,6 +18,21 @@ class PermanentError : public std::runtime_error {
 class TransientError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A dependency that every message needs failed (the provider is down, not "this request
+// was refused"). Counted by the dependency's circuit breaker (circuit.hpp): while the
+// circuit is closed the message is retried like a TransientError; once it opens, the
+// worker stops taking messages and returns the ones it holds without spending their
+// attempts. `dependency` names the circuit (a small fixed set: it is a metric label).
+class DependencyError : public TransientError {
+ public:
+  DependencyError(std::string dependency, const std::string& message)
+      : TransientError(message), dependency_(std::move(dependency)) {}
+  const std::string& Dependency() const noexcept { return dependency_; }
+
+ private:
+  std::string dependency_;
 };
 
 }  // namespace choreo::worker

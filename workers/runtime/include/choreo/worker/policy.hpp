@@ -11,6 +11,7 @@ namespace choreo::worker {
 
 enum class FailureKind {
   kContract,     // not JSON, schema violation, unknown version: the bytes will never parse
+  kLimit,        // body over the byte or depth limit: dead-lettered without being parsed
   kUnknownEvent,  // no handler for this event type in this worker
   kPermanent,    // PermanentError from the handler
   kTransient,    // TransientError, store busy, provider down
@@ -27,8 +28,11 @@ struct Decision {
 // retries the worker allows (bounded by the number of retry queues).
 Decision Decide(FailureKind kind, int attempt, int max_retries);
 
-// The 1-based attempt number of a delivery of `work_queue`: 1 + the number of times it
-// went through that queue's retry queues, read from the broker-maintained x-death header.
-int AttemptFromHeaders(const amqp::FieldTable& headers, std::string_view work_queue);
+// The 1-based attempt number of a delivery: the runtime's own x-choreo-attempt header,
+// which it sets on every retry copy (dead_letter.hpp says why x-death is not used). A
+// message without it (a first delivery, a replayed dead letter) is attempt 1; a value
+// that is not a positive integer (forged, foreign) counts as 1 too, and a huge one is
+// capped so it cannot overflow the arithmetic of the policy.
+int AttemptFromHeaders(const amqp::FieldTable& headers);
 
 }  // namespace choreo::worker

@@ -26,6 +26,8 @@
 #include "choreo/amqp/options.hpp"
 #include "choreo/config/options.hpp"
 #include "choreo/contracts/events.hpp"
+#include "choreo/contracts/limits.hpp"
+#include "choreo/worker/circuit.hpp"
 #include "choreo/worker/context.hpp"
 #include "choreo/worker/errors.hpp"
 
@@ -51,6 +53,12 @@ struct WorkerOptions {
   std::size_t store_pool_size = 4;
   // Effects (On with an effect) of one batch run on up to this many threads at once.
   std::size_t effect_concurrency = 16;
+  // Checked on the raw body before parsing; a body over either limit is dead-lettered
+  // unparsed (error class limit_exceeded).
+  contracts::MessageLimits limits;
+  // Circuit breakers of the store and of dependencies (DependencyError): when one opens the
+  // worker stops taking deliveries instead of burning retries; see circuit.hpp.
+  CircuitOptions circuit;
   // Outbox relay and retention.
   std::chrono::milliseconds outbox_retention{std::chrono::hours(24)};
   std::chrono::milliseconds inbox_retention{std::chrono::hours(24 * 7)};

@@ -1,0 +1,242 @@
+// The runtime against what real deployments meet first: a producer that starts before any
+// consumer, retry counting that does not trust x-death, hostile bodies and header tables,
+// and a dependency that fails for everyone. Real broker, real SQLite store.
+#include <gtest/gtest.h>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+
+#include <atomic>
+#include <sstream>
+#include <thread>
+
+#include "choreo/amqp/connection.hpp"
+#include "choreo/contracts/dead_letter.hpp"
+#include "choreo/contracts/events.hpp"
+#include "choreo/contracts/time.hpp"
+#include "choreo/testing/event_probe.hpp"
+#include "choreo/testing/test_database.hpp"
+#include "choreo/testing/testing.hpp"
+#include "choreo/worker/context.hpp"
+#include "choreo/worker/worker.hpp"
+
+namespace choreo::worker {
+namespace {
+
+using namespace std::chrono_literals;
+using Poco::Data::Keywords::into;
+namespace dl = contracts::dead_letter;
+
+contracts::InventoryCommitted Committed(const std::string& order_id) {
+  contracts::InventoryCommitted e;
+  e.order_id = order_id;
+  e.reservation_id = "res-1";
+  e.lines = {{.sku = "sku-001", .quantity = 2, .unit_price_minor = 1250}};
+  e.total_minor = 2500;
+  e.currency = "EUR";
+  e.shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"};
+  e.committed_at = contracts::NowRfc3339();
+  return e;
+}
+
+std::string Body(const contracts::InventoryCommitted& e) { return contracts::Serialize(contracts::MakeEnvelope(e)); }
+
+// GET on the worker's admin endpoint: (status, body).
+std::pair<int, std::string> HttpGet(int port, const std::string& path) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  std::stringstream body;
+  body << in.rdbuf();
+  return {static_cast<int>(response.getStatus()), body.str()};
+}
+
+class ReliabilityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    vhost_ = std::make_unique<testing::TestVhost>("reliab");
+    db_ = std::make_unique<testing::TestDatabase>(testing::DbKind::kSqlite, "reliab");
+  }
+  void TearDown() override {
+    if (worker_) {
+      worker_->Stop();
+      if (thread_.joinable()) thread_.join();
+    }
+  }
+
+  WorkerOptions Options(std::string name, int max_retries = 4) {
+    return WorkerOptions{.name = std::move(name), .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(),
+                         .max_retries = max_retries, .http_port = 0};
+  }
+
+  void Start(WorkerOptions options, const std::function<void(Worker&)>& register_handlers) {
+    worker_ = std::make_unique<Worker>(options);
+    worker_->Migrations({{1, "create shipments", "CREATE TABLE shipments (order_id TEXT PRIMARY KEY)"}});
+    register_handlers(*worker_);
+    thread_ = std::thread([this] { worker_->Run(); });
+    ASSERT_TRUE(worker_->WaitUntilReady(20s));
+  }
+
+  int64_t Shipments() {
+    Poco::Int64 n = 0;
+    worker_->Store().InTransaction([&](store::Tx& tx) { tx.Run("SELECT COUNT(*) FROM shipments", into(n)); });
+    return n;
+  }
+
+  uint32_t Depth(const std::string& queue) {
+    amqp::Connection connection(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
+    return connection.InspectQueue(queue).message_count;
+  }
+
+  std::unique_ptr<testing::TestVhost> vhost_;
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<Worker> worker_;
+  std::thread thread_;
+};
+
+void Ship(Context& ctx, const contracts::InventoryCommitted& e) {
+  ctx.Tx().Run("INSERT INTO shipments (order_id) VALUES (?)", e.order_id);
+}
+
+// A producer that runs before any consumer has ever started on this vhost: its event must
+// reach every subscriber's queue. A publish is confirmed once ONE bound queue has it, so a
+// producer that declared only its own part would lose the event for subscribers whose
+// queues did not exist yet.
+TEST_F(ReliabilityTest, AProducerThatStartsFirstLosesNoSubscribersEvent) {
+  Start(Options("gateway"), [](Worker&) {});
+  contracts::OrderPlaced placed;
+  placed.order_id = contracts::NewUuid();
+  placed.customer_id = "cust-1";
+  placed.lines = {{.sku = "sku-001", .quantity = 1}};
+  placed.payment = {.method = "card", .token = "tok_ok"};
+  placed.shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"};
+  placed.placed_at = contracts::NowRfc3339();
+  worker_->Store().InTransaction([&](store::Tx& tx) { AppendEnvelope(tx, contracts::MakeEnvelope(placed)); });
+  worker_->NotifyOutbox();
+  // order.placed goes to the order and inventory workers, neither of which ever ran.
+  const auto subscribers = contracts::topology::SubscribersOf("order.placed");
+  ASSERT_EQ(subscribers.size(), 2u);
+  for (const std::string& queue : subscribers) {
+    EXPECT_TRUE(testing::WaitFor([&] { return Depth(queue) == 1; }, 15s)) << queue;
+  }
+}
+
+// The attempt number is the runtime's own header. A first delivery that carries a forged
+// (or, after a 3.13+ broker republished a copy, stale) x-death claiming many expiries of
+// the retry queues must still get exactly 1 + max_retries runs before the DLQ.
+TEST_F(ReliabilityTest, RetriesAreCountedByTheRuntimeNotByXDeath) {
+  std::atomic<int> runs{0};
+  Start(Options("shipping", /*max_retries=*/2), [&](Worker& w) {
+    w.On<contracts::InventoryCommitted>([&](Context&, const contracts::InventoryCommitted&) {
+      ++runs;
+      throw TransientError("always fails");
+    });
+  });
+  testing::EventProbe probe(vhost_->AmqpUrl());
+  auto death = [](const std::string& queue) {
+    return amqp::FieldValue(amqp::FieldTable{{"count", amqp::FieldValue(int64_t{9})},
+                                             {"reason", amqp::FieldValue("expired")},
+                                             {"queue", amqp::FieldValue(queue)},
+                                             {"exchange", amqp::FieldValue("")}});
+  };
+  amqp::Message message{.body = Body(Committed(contracts::NewUuid())), .message_id = contracts::NewUuid(),
+                        .content_type = "application/json", .type = "inventory.committed"};
+  message.headers.Set("x-death", amqp::FieldValue(amqp::FieldArray{death("shipping.retry.1"), death("shipping.retry.2")}));
+  probe.PublishRaw("inventory", "inventory.committed", message);
+
+  std::optional<amqp::Delivery> dead = probe.AwaitMessage("shipping.dlq", 30s);
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_EQ(runs.load(), 3);
+  EXPECT_EQ(dead->message.headers.GetInt(dl::kAttempts), 3);
+  EXPECT_EQ(dead->message.headers.GetString(dl::kErrorClass), std::string(dl::kTransientExhausted));
+  // A replay of the dead letter starts counting afresh.
+  EXPECT_EQ(dead->message.headers.Find(dl::kAttempt), nullptr);
+}
+
+// The body that crashed workers (a payload field 400,000 arrays deep, 800 KB: it passes
+// the tolerant schemas) is dead-lettered unparsed, and the worker goes on.
+TEST_F(ReliabilityTest, ADeeplyNestedBodyIsDeadLetteredUnparsedAndTheWorkerGoesOn) {
+  Start(Options("shipping"), [](Worker& w) { w.On<contracts::InventoryCommitted>(Ship); });
+  testing::EventProbe probe(vhost_->AmqpUrl());
+  std::string body = Body(Committed(contracts::NewUuid()));
+  body.pop_back();
+  body += R"(,"extra":)" + std::string(400000, '[') + std::string(400000, ']') + "}";
+  probe.PublishRaw("inventory", "inventory.committed",
+                   {.body = body, .message_id = "deep-1", .content_type = "application/json", .type = "inventory.committed"});
+  std::optional<amqp::Delivery> dead = probe.AwaitMessage("shipping.dlq", 20s);
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_EQ(dead->message.headers.GetString(dl::kErrorClass), std::string(dl::kLimitExceeded));
+  EXPECT_NE(dead->message.headers.GetString(dl::kErrorMessage).value_or("").find("nesting deeper than 64"),
+            std::string::npos);
+  EXPECT_EQ(dead->message.body, body);  // kept as it was, for an operator to look at
+
+  probe.Publish(Committed(contracts::NewUuid()));
+  EXPECT_TRUE(testing::WaitFor([&] { return Shipments() == 1; }, 10s));
+}
+
+// Foreign headers that fill a frame leave no room for the reason the runtime adds: the
+// dead letter then goes out with a minimal header set instead of never.
+TEST_F(ReliabilityTest, HeadersThatCannotBeReEncodedAreDroppedNotTheMessage) {
+  Start(Options("shipping"), [](Worker& w) { w.On<contracts::InventoryCommitted>(Ship); });
+  testing::EventProbe probe(vhost_->AmqpUrl());
+  amqp::Message message{.body = "not json", .message_id = "fat-headers-1", .content_type = "application/json",
+                        .type = "inventory.committed"};
+  message.headers.Set("x-foreign", amqp::FieldValue(std::string(130000, 'h')));
+  probe.PublishRaw("inventory", "inventory.committed", message);
+  std::optional<amqp::Delivery> dead = probe.AwaitMessage("shipping.dlq", 20s);
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_EQ(dead->message.headers.GetString(dl::kErrorClass), std::string(dl::kContractError));
+  EXPECT_EQ(dead->message.headers.Find("x-foreign"), nullptr);
+  EXPECT_NE(dead->message.headers.Find("x-choreo-headers-dropped"), nullptr);
+  EXPECT_EQ(dead->message.headers.GetString(dl::kOriginalRoutingKey), "inventory.committed");
+  EXPECT_EQ(dead->message.body, "not json");
+
+  probe.Publish(Committed(contracts::NewUuid()));
+  EXPECT_TRUE(testing::WaitFor([&] { return Shipments() == 1; }, 10s));
+}
+
+// A dependency that fails for everyone opens the circuit: no message is dead-lettered,
+// /readyz names the circuit, and when the dependency is back every message is handled.
+TEST_F(ReliabilityTest, ADependencyOutageOpensTheCircuitAndBurnsNoRetries) {
+  std::atomic<bool> down{true};
+  std::atomic<int> calls{0};
+  WorkerOptions options = Options("shipping", /*max_retries=*/1);
+  options.circuit = CircuitOptions{.failure_threshold = 3, .open_initial = 200ms, .open_max = 1s};
+  Start(options, [&](Worker& w) {
+    w.On<contracts::InventoryCommitted, int>(
+        [&](EffectContext&, const contracts::InventoryCommitted&) {
+          ++calls;
+          if (down) throw DependencyError("provider", "connection refused");
+          return 1;
+        },
+        [](Context& ctx, const contracts::InventoryCommitted& e, const int&) { Ship(ctx, e); });
+  });
+  testing::EventProbe probe(vhost_->AmqpUrl());
+  for (int i = 0; i < 20; ++i) probe.Publish(Committed(contracts::NewUuid()));
+
+  ASSERT_TRUE(testing::WaitFor([&] { return HttpGet(worker_->HttpPort(), "/readyz").first == 503; }, 10s));
+  const auto [status, body] = HttpGet(worker_->HttpPort(), "/readyz");
+  EXPECT_NE(body.find("circuit 'provider'"), std::string::npos) << body;
+  EXPECT_NE(HttpGet(worker_->HttpPort(), "/metrics").second.find("choreo_circuit_state{circuit=\"provider\""),
+            std::string::npos);
+  // Let four probes fail (backoffs 0.2 + 0.4 + 0.8 + 1 s): longer than the whole retry
+  // schedule (1 s for the one retry allowed), so had failures spent attempts, messages
+  // would be in the DLQ by now.
+  const int calls_when_open = calls.load();
+  EXPECT_TRUE(testing::WaitFor([&] { return calls.load() >= calls_when_open + 4; }, 15s));
+  EXPECT_LT(calls.load(), calls_when_open + 8) << "one probe at a time while the circuit is open";
+  EXPECT_EQ(Depth("shipping.dlq"), 0u);
+
+  down = false;
+  EXPECT_TRUE(testing::WaitFor([&] { return Shipments() == 20; }, 30s)) << Shipments();
+  EXPECT_TRUE(testing::WaitFor([&] { return HttpGet(worker_->HttpPort(), "/readyz").first == 200; }, 10s));
+  EXPECT_EQ(Depth("shipping.dlq"), 0u);
+  EXPECT_EQ(worker_->Stats().dead_lettered, 0u);
+}
+
+}  // namespace
+}  // namespace choreo::worker
