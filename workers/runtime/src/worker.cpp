@@ -354,12 +354,12 @@ struct Worker::Impl {
       }
     }
     for (std::thread& t : pool) t.join();
-    std::vector<Item> kept, failed;
-    kept.reserve(items.size());
-    for (Item& item : items) (item.effect_error ? failed : kept).push_back(std::move(item));
     if (std::any_of(todo.begin(), todo.end(), [](const Item* i) { return !i->effect_error; })) {
       circuits->RecordEffectSuccess();
     }
+    std::vector<Item> kept, failed;
+    kept.reserve(items.size());
+    for (Item& item : items) (item.effect_error ? failed : kept).push_back(std::move(item));
     items = std::move(kept);
     return failed;
   }

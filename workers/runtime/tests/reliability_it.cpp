@@ -15,6 +15,7 @@
 #include "choreo/contracts/dead_letter.hpp"
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
+#include "choreo/contracts/topology.hpp"
 #include "choreo/testing/event_probe.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
@@ -112,7 +113,7 @@ TEST_F(ReliabilityTest, AProducerThatStartsFirstLosesNoSubscribersEvent) {
   placed.order_id = contracts::NewUuid();
   placed.customer_id = "cust-1";
   placed.lines = {{.sku = "sku-001", .quantity = 1}};
-  placed.payment = {.method = "card", .token = "tok_ok"};
+  placed.payment = {.method = contracts::PaymentMethod::kCard, .token = "tok_ok"};
   placed.shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"};
   placed.placed_at = contracts::NowRfc3339();
   worker_->Store().InTransaction([&](store::Tx& tx) { AppendEnvelope(tx, contracts::MakeEnvelope(placed)); });
@@ -185,7 +186,7 @@ TEST_F(ReliabilityTest, HeadersThatCannotBeReEncodedAreDroppedNotTheMessage) {
   testing::EventProbe probe(vhost_->AmqpUrl());
   amqp::Message message{.body = "not json", .message_id = "fat-headers-1", .content_type = "application/json",
                         .type = "inventory.committed"};
-  message.headers.Set("x-foreign", amqp::FieldValue(std::string(130000, 'h')));
+  message.headers.Set("x-foreign", amqp::FieldValue(std::string(130700, 'h')));
   probe.PublishRaw("inventory", "inventory.committed", message);
   std::optional<amqp::Delivery> dead = probe.AwaitMessage("shipping.dlq", 20s);
   ASSERT_TRUE(dead.has_value());
