@@ -97,6 +97,11 @@ amqp::Message FailureRouter::Copy(const amqp::Delivery& delivery, const Decision
                      amqp::FieldValue("the original headers could not be re-encoded or were refused"));
   }
   copy.headers.Erase(amqp::kPublishSeqHeader);
+  // A per-message TTL (a reservation deadline has one; so may anything a foreign producer
+  // sends) would let the copy expire in the DLQ, which dead-letters nowhere: the message
+  // would be gone. Retry queues have a TTL of their own. The broker strips it the same way
+  // when it dead-letters a message itself.
+  copy.expiration.clear();
   // The first failure records where the message came from; later copies (retries arrive
   // through the default exchange) keep it.
   if (!copy.headers.Find(dl::kOriginalExchange)) {

@@ -30,6 +30,7 @@
 #include "choreo/topology/declare.hpp"
 #include "choreo/worker/policy.hpp"
 #include "circuit_set.hpp"
+#include "concurrent.hpp"
 #include "failure_router.hpp"
 
 namespace choreo::worker {
@@ -328,32 +329,12 @@ struct Worker::Impl {
         item.effect_error = std::current_exception();
       }
     };
-    // The effects run on their own threads while this one, which owns the connections,
-    // keeps servicing heartbeats: a batch of slow provider calls can outlast the broker's
-    // heartbeat timeout, and a connection it drops takes every unacked delivery with it.
-    const std::size_t threads = std::min(todo.size(), options.effect_concurrency);
-    std::atomic<std::size_t> next{0};
-    std::mutex done_mutex;
-    std::condition_variable done_cv;
-    std::size_t running = threads;
-    auto drain = [&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) run(*todo[i]);
-      std::lock_guard lock(done_mutex);
-      if (--running == 0) done_cv.notify_one();
-    };
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(drain);
-    {
-      std::unique_lock lock(done_mutex);
-      while (!done_cv.wait_for(lock, std::chrono::seconds(1), [&] { return running == 0; })) {
-        lock.unlock();
-        if (connection) connection->Service();
-        router->Service();
-        lock.lock();
-      }
-    }
-    for (std::thread& t : pool) t.join();
+    detail::RunConcurrently(
+        todo.size(), options.effect_concurrency, [&](std::size_t i) { run(*todo[i]); },
+        [this] {
+          if (connection) connection->Service();
+          router->Service();
+        });
     if (std::any_of(todo.begin(), todo.end(), [](const Item* i) { return !i->effect_error; })) {
       circuits->RecordEffectSuccess();
     }

@@ -200,6 +200,23 @@ TEST_F(ReliabilityTest, HeadersThatCannotBeReEncodedAreDroppedNotTheMessage) {
   EXPECT_TRUE(testing::WaitFor([&] { return Shipments() == 1; }, 10s));
 }
 
+// A dead letter must not inherit the original's per-message TTL: the DLQ dead-letters
+// nowhere, so an expiring copy would simply vanish.
+TEST_F(ReliabilityTest, ADeadLetterDoesNotExpireWithItsOriginalsTtl) {
+  Start(Options("shipping"), [](Worker& w) { w.On<contracts::InventoryCommitted>(Ship); });
+  testing::EventProbe probe(vhost_->AmqpUrl());
+  probe.PublishRaw("inventory", "inventory.committed",
+                   {.body = "{}", .message_id = "ttl-1", .content_type = "application/json",
+                    .type = "inventory.committed", .expiration = "300"});
+  ASSERT_TRUE(testing::WaitFor([&] { return Depth("shipping.dlq") == 1; }, 20s));
+  // Well past the TTL it is still there.
+  EXPECT_FALSE(testing::WaitFor([&] { return Depth("shipping.dlq") == 0; }, 1500ms));
+  std::optional<amqp::Delivery> dead = probe.AwaitMessage("shipping.dlq", 5s);
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_EQ(dead->message.message_id, "ttl-1");
+  EXPECT_TRUE(dead->message.expiration.empty());
+}
+
 // A dependency that fails for everyone opens the circuit: no message is dead-lettered,
 // /readyz names the circuit, and when the dependency is back every message is handled.
 TEST_F(ReliabilityTest, ADependencyOutageOpensTheCircuitAndBurnsNoRetries) {
