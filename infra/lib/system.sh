@@ -2,6 +2,8 @@
 # shellcheck shell=bash
 
 VAR_DIR="${CHOREO_VAR_DIR:-$CHOREO_ROOT/var}"
+# The build tree whose bin/ infra/services starts.
+export CHOREO_BUILD_DIR="${CHOREO_BUILD_DIR:-$CHOREO_ROOT/build}"
 export RABBIT_NODE="${CHOREO_RABBIT_NODE:-choreo@localhost}"
 export RABBIT_PORT="${CHOREO_RABBIT_PORT:-5672}"
 export RABBIT_MGMT_PORT="${CHOREO_RABBIT_MGMT_PORT:-15672}"
@@ -22,17 +24,54 @@ service_pid() {
   echo "$pid"
 }
 
+# Starts one service from its infra/services line: [NAME=value ...] binary [args...].
+# The leading NAME=value words go into the service's environment only. That is where URLs
+# with passwords belong: a command line is world-readable (ps, /proc/<pid>/cmdline), and
+# the log line below names those variables but never shows their values. The line is
+# expanded here (in this shell, without running a program), split on blanks without
+# globbing, and the binary exec'd from a subshell that exported the assignments.
 service_start() {
-  local name="$1" cmd="$2" bin
+  local name="$1" line="$2" bin names="" assignment
+  local -a words=() env=()
   if service_pid "$name" >/dev/null; then return 0; fi
-  cmd="$(eval "echo \"$cmd\"")"
-  bin="${cmd%% *}"
+  line="$(eval "echo \"$line\"")"
+  read -r -a words <<< "$line"
+  while [ ${#words[@]} -gt 0 ] && [[ "${words[0]}" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+    env+=("${words[0]}")
+    names+="${names:+, }${words[0]%%=*}"
+    words=("${words[@]:1}")
+  done
+  [ ${#words[@]} -gt 0 ] || die "infra/services: $name has no command"
+  bin="${words[0]}"
   if [ ! -x "$bin" ]; then log "skip $name: $bin is not built"; return 0; fi
-  log "starting $name: $cmd"
+  log "starting $name: ${words[*]}${names:+ (environment: $names)}"
   # setsid: the service must not die with this shell, nor receive its terminal's signals.
-  setsid nohup $cmd >>"$VAR_DIR/log/$name.log" 2>&1 < /dev/null &
+  # Without job control the subshell leads no process group, so setsid execs in place and
+  # $! is the service's own pid.
+  (
+    for assignment in "${env[@]}"; do export "$assignment"; done
+    exec setsid nohup "${words[@]}" >>"$VAR_DIR/log/$name.log" 2>&1 < /dev/null
+  ) &
   local pid=$!
   echo "$pid $(readlink -f "$bin")" > "$VAR_DIR/run/$name.pid"
+}
+
+# Every service of infra/services that is not running yet (infra/up).
+services_start() {
+  local name line
+  mkdir -p "$VAR_DIR/run" "$VAR_DIR/log" "$VAR_DIR/data"
+  while read -r name line; do
+    service_start "$name" "$line"
+  done < <(service_lines)
+}
+
+# Every service that has a pid file (infra/down).
+services_stop() {
+  local pidfile
+  for pidfile in "$VAR_DIR"/run/*.pid; do
+    [ -e "$pidfile" ] || continue
+    service_stop "$(basename "$pidfile" .pid)"
+  done
 }
 
 service_stop() {
@@ -53,7 +92,8 @@ print_status() {
     printf '  %-22s amqp://127.0.0.1:%s  management http://127.0.0.1:%s  (data %s)\n' \
       "rabbitmq $RABBIT_NODE" "$RABBIT_PORT" "$RABBIT_MGMT_PORT" "$RABBIT_DIR"
   else
-    printf '  %-22s %s (external)\n' rabbitmq "${CHOREO_AMQP_URL:-?}"
+    # Not the URL itself: it may carry a password, and status output ends up in logs.
+    printf '  %-22s external, from CHOREO_AMQP_URL\n' rabbitmq
   fi
   local name cmd pid
   while read -r name cmd; do
