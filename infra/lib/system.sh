@@ -65,24 +65,42 @@ services_start() {
   done < <(service_lines)
 }
 
-# Every service that has a pid file (infra/down).
+# Every service that has a pid file (infra/down), all at once: each drains its work for
+# a moment after SIGTERM, which one after the other adds up.
 services_stop() {
-  local pidfile
+  local pidfile name
+  local -A pids=()
   for pidfile in "$VAR_DIR"/run/*.pid; do
     [ -e "$pidfile" ] || continue
-    service_stop "$(basename "$pidfile" .pid)"
+    name="$(basename "$pidfile" .pid)"
+    pids[$name]="$(service_term "$name")" || pids[$name]=""
   done
+  for name in "${!pids[@]}"; do service_reap "$name" "${pids[$name]}"; done
 }
 
-service_stop() {
-  local name="$1" pid i
-  if pid="$(service_pid "$name")"; then
-    log "stopping $name (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
+# SIGTERM to a running service; prints its pid (fails when it does not run).
+service_term() {
+  local name="$1" pid
+  pid="$(service_pid "$name")" || return 1
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  echo "$pid"
+}
+
+# Waits up to 15 s for `pid` (may be empty) to exit, then SIGKILLs it; removes the pid file.
+service_reap() {
+  local name="$1" pid="$2" i
+  if [ -n "$pid" ]; then
     for i in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then log "$name did not stop in 15 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
   fi
   rm -f "$VAR_DIR/run/$name.pid"
+}
+
+service_stop() {
+  local pid
+  pid="$(service_term "$1")" || pid=""
+  service_reap "$1" "$pid"
 }
 
 print_status() {
