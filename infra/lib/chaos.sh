@@ -306,11 +306,11 @@ run_audit() {
   local rc=0
   if "$BIN/choreo-admin" audit --help >/dev/null 2>&1; then
     set +e
-    "$BIN/choreo-admin" audit --var-dir "$CHAOS_VAR" --catalog "$CHOREO_ROOT/infra/catalog.json" --amqp-url "$CHOREO_AMQP_URL" --mgmt-url "$MGMT_URL" \
+    "$BIN/choreo-admin" audit --var-dir "$CHAOS_VAR" --catalog "$CHOREO_ROOT/infra/catalog.json" --mgmt-url "$MGMT_URL" \
       | tee "$CHAOS_VAR/chaos/audit.out"
     rc=${PIPESTATUS[0]}
     set -e
-    "$BIN/choreo-admin" audit --var-dir "$CHAOS_VAR" --catalog "$CHOREO_ROOT/infra/catalog.json" --amqp-url "$CHOREO_AMQP_URL" --mgmt-url "$MGMT_URL" --json \
+    "$BIN/choreo-admin" audit --var-dir "$CHAOS_VAR" --catalog "$CHOREO_ROOT/infra/catalog.json" --mgmt-url "$MGMT_URL" --json \
       > "$CHAOS_VAR/chaos/audit.json" 2>/dev/null || true
     if [ "$rc" = 0 ]; then AUDIT_SUMMARY="clean (choreo-admin audit exit 0)"
     else AUDIT_SUMMARY="VIOLATIONS (choreo-admin audit exit $rc, see above and $CHAOS_VAR/chaos/audit.out)"; fi
@@ -324,7 +324,7 @@ run_audit() {
   dup_emails="$(sqlite3 "$db" "SELECT COUNT(*) FROM (SELECT order_id FROM provider_emails GROUP BY order_id HAVING COUNT(*) > 1)")"
   echo "  dead-lettered messages: $dlq"
   echo "  orders charged twice: $dup_charges, charges refunded twice: $dup_refunds, orders e-mailed twice: $dup_emails"
-  if [ "$dlq" != 0 ]; then "$BIN/choreo-admin" dlq list --amqp-url "$CHOREO_AMQP_URL" --mgmt-url "$MGMT_URL" || true; fi
+  if [ "$dlq" != 0 ]; then "$BIN/choreo-admin" dlq list --mgmt-url "$MGMT_URL" || true; fi
   [ "$dlq" = 0 ] && [ "$dup_charges" = 0 ] && [ "$dup_refunds" = 0 ] && [ "$dup_emails" = 0 ] || rc=1
   AUDIT_SUMMARY="FALLBACK minimal check (no choreo-admin audit in this build): $([ $rc = 0 ] && echo clean || echo VIOLATIONS)"
   return "$rc"

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "choreo/contracts/time.hpp"
+#include "choreo/secrets/redact.hpp"
 #include "choreo/store/store.hpp"
 
 namespace choreo::admin {
@@ -56,7 +57,7 @@ std::unique_ptr<store::Store> OpenStore(const std::string& component, const std:
   } catch (const std::invalid_argument& e) {
     throw UsageError("invalid " + component + " store URL (" + flag + "): " + e.what());
   } catch (const store::StoreError& e) {
-    throw CommandError("cannot open the " + component + " store " + store::RedactUrl(url) + ": " + e.what());
+    throw CommandError("cannot open the " + component + " store " + secrets::RedactUrl(url) + ": " + e.what());
   }
 }
 
@@ -66,7 +67,7 @@ void ReadStore(const std::string& component, const std::string& url, F&& read) {
   try {
     store->InTransaction([&](store::Tx& tx) { read(tx); });
   } catch (const store::StoreError& e) {
-    throw CommandError("cannot read the " + component + " store " + store::RedactUrl(url) + ": " + e.what() +
+    throw CommandError("cannot read the " + component + " store " + secrets::RedactUrl(url) + ": " + e.what() +
                        " (is this the " + component + "'s store, and has it started at least once?)");
   }
 }
@@ -1010,7 +1011,7 @@ AuditData LoadAuditData(const AuditSources& sources) {
   };
   for (const char* component : kAuditComponents) {
     const std::string url = url_of(component);
-    data.sources.push_back(Pad(component, 13) + (url.empty() ? "(left out)" : store::RedactUrl(url)));
+    data.sources.push_back(Pad(component, 13) + (url.empty() ? "(left out)" : secrets::RedactUrl(url)));
   }
   // Open every store first, so a wrong URL fails before anything is read.
   for (const char* component : kAuditComponents) {

@@ -3,6 +3,7 @@
 
 #include "choreo/admin/admin.hpp"
 #include "choreo/outbox/outbox.hpp"
+#include "choreo/secrets/redact.hpp"
 #include "choreo/store/store.hpp"
 
 namespace choreo::admin {
@@ -35,7 +36,7 @@ OutboxReport OutboxStatus(const std::string& store_url) {
     return OutboxReport{status.pending, status.failing, status.oldest_pending_age,
                         status.last_sent_at_ms};
   } catch (const store::StoreError& e) {
-    throw CommandError(std::string("cannot read the outbox of ") + store::RedactUrl(store_url) + ": " + e.what() +
+    throw CommandError(std::string("cannot read the outbox of ") + secrets::RedactUrl(store_url) + ": " + e.what() +
                        " (does this store belong to a component that has started at least once?)");
   }
 }

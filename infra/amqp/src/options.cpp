@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "choreo/secrets/redact.hpp"
+
 namespace choreo::amqp {
 
 namespace {
@@ -37,20 +39,8 @@ std::string PercentDecode(std::string_view s, std::string_view url) {
   return out;
 }
 
-// The password is never echoed back in error messages.
-std::string Redacted(std::string_view url) {
-  std::string s(url);
-  auto scheme = s.find("://");
-  auto at = s.rfind('@');
-  if (scheme != std::string::npos && at != std::string::npos && at > scheme) {
-    auto colon = s.find(':', scheme + 3);
-    if (colon != std::string::npos && colon < at) s.replace(colon + 1, at - colon - 1, "***");
-  }
-  return s;
-}
-
 [[noreturn]] void Invalid(const std::string& why, std::string_view url) {
-  throw std::invalid_argument("invalid AMQP URL '" + Redacted(url) + "': " + why);
+  throw std::invalid_argument("invalid AMQP URL '" + secrets::RedactUrl(url) + "': " + why);
 }
 
 }  // namespace
@@ -71,7 +61,7 @@ AmqpUrl ParseUrl(std::string_view url) {
   }
 
   AmqpUrl out;
-  const std::string redacted = Redacted(url);
+  const std::string redacted = secrets::RedactUrl(url);
   if (auto at = authority.rfind('@'); at != std::string_view::npos) {
     std::string_view userinfo = authority.substr(0, at);
     authority = authority.substr(at + 1);

@@ -7,6 +7,8 @@
 #include <limits>
 #include <optional>
 
+#include "choreo/secrets/redact.hpp"
+
 namespace choreo::config {
 
 namespace {
@@ -24,8 +26,6 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-bool IsUrlOption(std::string_view name) { return Lower(name).find("url") != std::string::npos; }
-
 std::optional<bool> ParseBool(std::string_view text) {
   const std::string lower = Lower(text);
   if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") return true;
@@ -42,33 +42,6 @@ std::optional<int64_t> ParseInt(std::string_view text) {
 }
 
 }  // namespace
-
-std::string RedactUrl(std::string_view url) {
-  std::string out(url);
-  // User info: scheme://user:PASSWORD@host. The last '@' before the query wins, because
-  // passwords often hold unescaped '/' or '@'; a misreading only redacts too much.
-  if (auto scheme_end = out.find("://"); scheme_end != std::string::npos) {
-    const std::size_t start = scheme_end + 3;
-    const std::size_t query = out.find_first_of("?#", start);
-    const std::size_t at = out.rfind('@', query == std::string::npos ? std::string::npos : query - 1);
-    if (at != std::string::npos && at >= start) {
-      const std::size_t colon = out.find(':', start);
-      if (colon < at) out.replace(colon + 1, at - colon - 1, "***");
-    }
-  }
-  // password=... as a query parameter or a libpq keyword, in any case.
-  std::string lower = Lower(out);
-  const std::string key = "password=";
-  for (std::size_t pos = lower.find(key); pos != std::string::npos; pos = lower.find(key, pos + 1)) {
-    if (pos > 0 && (std::isalnum(static_cast<unsigned char>(lower[pos - 1])) || lower[pos - 1] == '_')) continue;
-    const std::size_t value_start = pos + key.size();
-    std::size_t value_end = out.find_first_of("& \t#", value_start);
-    if (value_end == std::string::npos) value_end = out.size();
-    out.replace(value_start, value_end - value_start, "***");
-    lower.replace(value_start, value_end - value_start, "***");
-  }
-  return out;
-}
 
 Options::Options(std::string program, std::string summary)
     : program_(std::move(program)), summary_(std::move(summary)) {}
@@ -221,8 +194,7 @@ std::string Options::Usage() const {
     std::vector<std::string> notes;
     if (!option.env.empty()) notes.push_back("env " + option.env);
     if (!option.is_flag && !option.default_value.empty()) {
-      notes.push_back("default " +
-                      (IsUrlOption(option.name) ? RedactUrl(option.default_value) : option.default_value));
+      notes.push_back("default " + secrets::RedactUrl(option.default_value));
     }
     if (!notes.empty()) {
       out += " [";
@@ -238,7 +210,7 @@ std::vector<std::pair<std::string, std::string>> Options::Effective() const {
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(options_.size());
   for (const Option& option : options_) {
-    out.emplace_back(option.name, IsUrlOption(option.name) ? RedactUrl(option.value) : option.value);
+    out.emplace_back(option.name, secrets::RedactUrl(option.value));
   }
   return out;
 }

@@ -23,6 +23,7 @@
 #include "choreo/provider/faults.hpp"
 #include "choreo/provider/ledger.hpp"
 #include "choreo/provider/protocol.hpp"
+#include "choreo/secrets/redact.hpp"
 #include "choreo/store/store.hpp"
 
 namespace choreo::provider {
@@ -338,7 +339,7 @@ void ProviderServer::Start() {
   if (impl_->stopped) throw std::logic_error("ProviderServer: Start after Stop");
   impl_->server->start();
   impl_->started = true;
-  log::Info("provider listening", {{"url", BaseUrl()}, {"store", store::RedactUrl(impl_->state.options.store_url)}});
+  log::Info("provider listening", {{"url", BaseUrl()}, {"store", secrets::RedactUrl(impl_->state.options.store_url)}});
 }
 
 void ProviderServer::Stop() {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "choreo/secrets/redact.hpp"
 #include "choreo/store/options.hpp"
 
 namespace choreo::store {
@@ -13,7 +14,7 @@ constexpr std::string_view kSqliteScheme = "sqlite:";
 constexpr std::string_view kPostgresSchemes[] = {"postgresql://", "postgres://"};
 
 [[noreturn]] void Invalid(std::string_view url, std::string_view why) {
-  throw std::invalid_argument("choreo::store: bad store URL '" + RedactUrl(url) + "': " +
+  throw std::invalid_argument("choreo::store: bad store URL '" + secrets::RedactUrl(url) + "': " +
                               std::string(why));
 }
 
@@ -133,25 +134,6 @@ StoreUrl ParseStoreUrl(std::string_view url) {
     return parsed;
   }
   Invalid(url, "unknown scheme (expected sqlite:PATH, postgresql://... or postgres://...)");
-}
-
-std::string RedactUrl(std::string_view url) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  auto authority_start = scheme_end + 3;
-  auto authority_end = url.find_first_of("/?", authority_start);
-  std::string_view authority =
-      url.substr(authority_start, authority_end == std::string_view::npos
-                                      ? std::string_view::npos
-                                      : authority_end - authority_start);
-  auto at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  auto colon = authority.substr(0, at).find(':');
-  if (colon == std::string_view::npos) return std::string(url);
-  std::string out(url.substr(0, authority_start + colon + 1));
-  out += "***";
-  out += url.substr(authority_start + at);
-  return out;
 }
 
 void StoreOptions::Validate() const {

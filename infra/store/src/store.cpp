@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "choreo/secrets/redact.hpp"
 #include "errors_internal.hpp"
 #include "session_pool.hpp"
 
@@ -106,7 +107,7 @@ std::unique_ptr<Poco::Data::Session> OpenPostgres(const std::string& conninfo,
         Poco::Data::PostgreSQL::Connector::KEY, conninfo,
         static_cast<std::size_t>(options.connect_timeout.count()));
   } catch (const Poco::Exception& error) {
-    detail::ThrowStoreError(error, "connect " + RedactUrl(options.url));
+    detail::ThrowStoreError(error, "connect " + secrets::RedactUrl(options.url));
   }
   // libpq prints server NOTICEs ("relation already exists, skipping", ...) to stderr;
   // they carry nothing a worker could act on.

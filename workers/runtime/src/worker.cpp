@@ -27,6 +27,7 @@
 #include "choreo/outbox/inbox.hpp"
 #include "choreo/outbox/outbox.hpp"
 #include "choreo/outbox/relay.hpp"
+#include "choreo/secrets/redact.hpp"
 #include "choreo/topology/declare.hpp"
 #include "choreo/worker/policy.hpp"
 #include "circuit_set.hpp"
@@ -570,7 +571,7 @@ Worker& Worker::OnRaw(std::string event_type, RawHandler handler, RawEffect effe
 
 void Worker::Run() {
   impl_->Start();
-  log::Info("worker started", {{"worker", impl_->options.name}, {"store", store::RedactUrl(impl_->options.store_url)},
+  log::Info("worker started", {{"worker", impl_->options.name}, {"store", secrets::RedactUrl(impl_->options.store_url)},
                                {"http_port", HttpPort()}});
   impl_->Loop();
   impl_->relay->Stop();

@@ -49,8 +49,8 @@ class Options {
 
   // Table of options with environment variable names and defaults.
   std::string Usage() const;
-  // Name/value of every option in declaration order, for a start-up log line. In options
-  // whose name contains "url", passwords (user:PASSWORD@ and ?password=) become "***".
+  // Name/value of every option in declaration order, for a start-up log line, with every
+  // password hidden by choreo::secrets::RedactUrl (so are the defaults Usage() shows).
   std::vector<std::pair<std::string, std::string>> Effective() const;
 
  private:
@@ -72,9 +72,5 @@ class Options {
   std::vector<Option> options_;
   std::vector<std::string> positional_;
 };
-
-// `url` with the password of its user info and any "password" query parameter replaced by
-// "***". Text that is not a URL is returned unchanged.
-std::string RedactUrl(std::string_view url);
 
 }  // namespace choreo::config

@@ -29,9 +29,6 @@ struct StoreUrl {
 // schemes and malformed URLs.
 StoreUrl ParseStoreUrl(std::string_view url);
 
-// The URL with any password replaced by "***", for logs and error messages.
-std::string RedactUrl(std::string_view url);
-
 struct StoreOptions {
   std::string url = "sqlite:choreo.db";
   // Upper bound of open database connections; one transaction holds one connection.
