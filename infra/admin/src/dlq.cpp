@@ -113,6 +113,9 @@ void ExplainDeliveryLimits(const Endpoints& endpoints, std::vector<DeadLetter>& 
         const nlohmann::json queue = detail::ManagementGet(
             endpoints, "/api/queues/" + detail::EncodeSegment(detail::VhostOf(endpoints)) + "/" +
                            detail::EncodeSegment(letter.original_queue));
+        // The policy fields come with the queue's statistics, up to 5 s after the queue
+        // (or the node) started; without them the limit is unknown, not the default.
+        if (!queue.contains("effective_policy_definition")) continue;
         it->second = EffectiveDeliveryLimit(
             IntegerIn(queue.value("arguments", nlohmann::json::object()), "x-delivery-limit"),
             IntegerIn(queue.value("effective_policy_definition", nlohmann::json::object()), "delivery-limit"),
