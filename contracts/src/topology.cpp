@@ -165,6 +165,42 @@ std::vector<std::string> SubscribersOf(std::string_view event_type) {
   return workers;
 }
 
+std::string ExactNamesPattern(const std::vector<std::string>& names) {
+  std::string pattern = "^(";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) pattern += '|';
+    for (char c : names[i]) {
+      if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) pattern += '\\';
+      pattern += c;
+    }
+  }
+  return pattern + ")$";
+}
+
+std::vector<Policy> Policies(std::int64_t work_delivery_limit) {
+  if (work_delivery_limit < 1 || work_delivery_limit >= kDeadLetterDeliveryLimit) {
+    throw std::invalid_argument("delivery limit must be between 1 and " +
+                                std::to_string(kDeadLetterDeliveryLimit - 1) + ", got " +
+                                std::to_string(work_delivery_limit));
+  }
+  std::vector<std::string> work, dead_letter;
+  for (const WorkerTopology& worker : Workers()) {
+    work.push_back(worker.work.name);
+    dead_letter.push_back(worker.dead_letter.name);
+  }
+  Policy work_policy{.name = "choreo-work-queues",
+                     .pattern = ExactNamesPattern(work),
+                     .role = QueueRole::kWork,
+                     .definition = {{"delivery-limit", work_delivery_limit}},
+                     .priority = kPolicyPriority};
+  Policy dead_letter_policy{.name = "choreo-dead-letter-queues",
+                            .pattern = ExactNamesPattern(dead_letter),
+                            .role = QueueRole::kDeadLetter,
+                            .definition = {{"delivery-limit", kDeadLetterDeliveryLimit}},
+                            .priority = kPolicyPriority};
+  return {work_policy, dead_letter_policy};
+}
+
 std::string DeadLetterQueueName(std::string_view queue) { return std::string(queue) + ".dlq"; }
 
 std::string RetryQueueName(std::string_view queue, int attempt) {

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <regex>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -128,6 +129,57 @@ TEST(Topology, QueueNamesAreUnique) {
     }
   }
   EXPECT_EQ(names.size(), count);
+}
+
+// RabbitMQ matches policy patterns with PCRE; these patterns use only what ECMAScript
+// regular expressions read the same way (anchors, a group of alternatives, \\.).
+bool PolicyMatches(const Policy& policy, const std::string& queue) {
+  return std::regex_search(queue, std::regex(policy.pattern, std::regex::ECMAScript));
+}
+
+TEST(Topology, PoliciesMatchExactlyTheWorkQueuesAndTheDeadLetterQueues) {
+  const std::vector<Policy> policies = Policies();
+  ASSERT_EQ(policies.size(), 2u);
+  std::set<std::string> names;
+  for (const Policy& policy : policies) {
+    names.insert(policy.name);
+    EXPECT_EQ(policy.apply_to, "queues") << policy.name;
+    EXPECT_EQ(policy.priority, kPolicyPriority) << policy.name;
+  }
+  EXPECT_EQ(names.size(), policies.size());
+  for (const auto& worker : Workers()) {
+    for (const Queue& queue : worker.AllQueues()) {
+      for (const Policy& policy : policies) {
+        EXPECT_EQ(PolicyMatches(policy, queue.name), queue.role == policy.role)
+            << policy.name << " on " << queue.name;
+      }
+    }
+  }
+  // Not a prefix, suffix or look-alike of choreo's names, nor a dot that matches anything.
+  for (const char* other : {"orders", "xorder", "order.dlq.old", "orderXdlq", "", "order|payment"}) {
+    for (const Policy& policy : policies) {
+      EXPECT_FALSE(PolicyMatches(policy, other)) << policy.name << " on " << other;
+    }
+  }
+}
+
+TEST(Topology, WorkQueuesGetTheDeliveryLimitDeadLetterQueuesOneInspectionNeverReaches) {
+  const std::vector<Policy> policies = Policies(7);
+  for (const Policy& policy : policies) {
+    ASSERT_EQ(policy.definition.size(), 1u) << policy.name;
+    const auto limit = std::get<std::int64_t>(policy.definition.at("delivery-limit"));
+    EXPECT_EQ(limit, policy.role == QueueRole::kWork ? 7 : kDeadLetterDeliveryLimit) << policy.name;
+    EXPECT_GT(limit, 0) << "3.x refuses negative limits";
+  }
+  EXPECT_EQ(std::get<std::int64_t>(Policies().front().definition.at("delivery-limit")), kDefaultDeliveryLimit);
+  EXPECT_THROW(Policies(0), std::invalid_argument);
+  EXPECT_THROW(Policies(-1), std::invalid_argument);
+  EXPECT_THROW(Policies(kDeadLetterDeliveryLimit), std::invalid_argument);
+}
+
+TEST(Topology, ExactNamesPatternQuotesRegexCharacters) {
+  EXPECT_EQ(ExactNamesPattern({"a", "b.dlq"}), "^(a|b\\.dlq)$");
+  EXPECT_EQ(ExactNamesPattern({"x+(y)"}), "^(x\\+\\(y\\))$");
 }
 
 TEST(Topology, UnknownWorkerIsRefused) {

@@ -86,7 +86,8 @@ std::string EncodeSegment(const std::string& segment) {
   return out;
 }
 
-nlohmann::json ManagementGet(const Endpoints& endpoints, const std::string& path) {
+ManagementResponse ManagementRequest(const Endpoints& endpoints, const std::string& method,
+                                     const std::string& path, const std::string& body) {
   amqp::AmqpUrl amqp_url = ParsedUrl(endpoints);
   Poco::URI base;
   try {
@@ -100,37 +101,64 @@ nlohmann::json ManagementGet(const Endpoints& endpoints, const std::string& path
   }
   std::string prefix = base.getPath();
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  const std::string url = endpoints.mgmt_url + path;
-  int status = 0;
-  std::string text;
+  ManagementResponse response;
   try {
     Poco::Net::HTTPClientSession session(base.getHost(), base.getPort());
     session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, prefix + path,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTTPRequest request(method, prefix + path, Poco::Net::HTTPMessage::HTTP_1_1);
     Poco::Net::HTTPBasicCredentials(amqp_url.user, amqp_url.password).authenticate(request);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    Poco::StreamCopier::copyToString(in, text);
-    status = static_cast<int>(response.getStatus());
+    if (!body.empty()) {
+      request.setContentType("application/json");
+      request.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse http_response;
+    std::istream& in = session.receiveResponse(http_response);
+    Poco::StreamCopier::copyToString(in, response.text);
+    response.status = static_cast<int>(http_response.getStatus());
   } catch (const Poco::Exception& e) {
     throw CommandError("cannot reach the management API at " + endpoints.mgmt_url + ": " +
                        e.displayText() + " (check --mgmt-url / CHOREO_MGMT_URL)");
   }
-  if (status == 401) {
+  if (response.status == 401) {
     throw CommandError("the management API at " + endpoints.mgmt_url +
                        " refused the credentials of the AMQP URL (HTTP 401)");
   }
-  if (status / 100 != 2) {
-    throw CommandError("management API request " + url + " failed: HTTP " + std::to_string(status) +
-                       " " + text.substr(0, 200));
+  if (!response.text.empty()) response.body = nlohmann::json::parse(response.text, nullptr, false);
+  return response;
+}
+
+namespace {
+
+// The broker's own words for a refused request: {"error": ..., "reason": ...}.
+std::string Reason(const ManagementResponse& response) {
+  if (response.body.is_object() && response.body.contains("reason") && response.body["reason"].is_string()) {
+    return response.body["reason"].get<std::string>();
   }
-  nlohmann::json body = nlohmann::json::parse(text, nullptr, false);
-  if (body.is_discarded()) {
+  return response.text.substr(0, 200);
+}
+
+}  // namespace
+
+nlohmann::json ManagementGet(const Endpoints& endpoints, const std::string& path) {
+  ManagementResponse response = ManagementRequest(endpoints, "GET", path);
+  const std::string url = endpoints.mgmt_url + path;
+  if (response.status / 100 != 2) {
+    throw CommandError("management API request " + url + " failed: HTTP " +
+                       std::to_string(response.status) + " " + Reason(response));
+  }
+  if (response.body.is_discarded() || response.text.empty()) {
     throw CommandError("management API request " + url + " returned something that is not JSON");
   }
-  return body;
+  return response.body;
+}
+
+void ManagementPut(const Endpoints& endpoints, const std::string& path, const nlohmann::json& body) {
+  ManagementResponse response = ManagementRequest(endpoints, "PUT", path, body.dump());
+  if (response.status / 100 != 2) {
+    throw CommandError("management API refused PUT " + endpoints.mgmt_url + path + ": HTTP " +
+                       std::to_string(response.status) + " " + Reason(response));
+  }
 }
 
 }  // namespace choreo::admin::detail

@@ -42,9 +42,24 @@ auto Translated(const Endpoints& endpoints, const std::string& queue, F&& f) -> 
   }
 }
 
-// GET <mgmt_url><path> with the AMQP URL's credentials; returns the parsed JSON body.
-// Throws CommandError (unreachable, HTTP error) naming the URL.
+struct ManagementResponse {
+  int status = 0;
+  std::string text;
+  nlohmann::json body;  // parsed text; discarded when it is not JSON, null when empty
+};
+
+// <method> <mgmt_url><path> with the AMQP URL's credentials and a JSON body (if any).
+// Throws CommandError when the API cannot be reached or refuses the credentials; any other
+// status is the caller's to judge.
+ManagementResponse ManagementRequest(const Endpoints& endpoints, const std::string& method,
+                                     const std::string& path, const std::string& body = "");
+
+// GET <mgmt_url><path>; returns the parsed JSON body. Throws CommandError (unreachable,
+// HTTP error) naming the URL.
 nlohmann::json ManagementGet(const Endpoints& endpoints, const std::string& path);
+
+// PUT <mgmt_url><path> with a JSON body; CommandError with the broker's reason unless 2xx.
+void ManagementPut(const Endpoints& endpoints, const std::string& path, const nlohmann::json& body);
 
 // One path segment, percent-encoded (vhost "/" -> "%2F").
 std::string EncodeSegment(const std::string& segment);

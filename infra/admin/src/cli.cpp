@@ -16,6 +16,7 @@
 
 #include "choreo/admin/admin.hpp"
 #include "choreo/admin/audit.hpp"
+#include "choreo/admin/topology.hpp"
 
 namespace choreo::admin {
 
@@ -42,10 +43,11 @@ Usage:
   choreo-admin dlq purge <queue>             delete dead letters (asks first)
   choreo-admin outbox status --store URL     pending outbox rows, oldest age, last sent
   choreo-admin audit                         check every store against the delivery guarantees
+  choreo-admin topology apply                declare every exchange and queue, set the policies
 
 Options for every command:
   --amqp-url URL   broker (env CHOREO_AMQP_URL, default amqp://guest:guest@127.0.0.1:5672/)
-  --mgmt-url URL   management API for listing (env CHOREO_MGMT_URL, default
+  --mgmt-url URL   management API for listing and policies (env CHOREO_MGMT_URL, default
                    http://127.0.0.1:15672; credentials are those of the AMQP URL)
   --json           machine-readable output on stdout
   -h, --help       help for the command
@@ -59,7 +61,8 @@ constexpr const char* kFilterUsage = R"(Filters (all given filters must match; r
   --id ID              message id
   --type TYPE          event type, '*' is a wildcard (order.*)
   --error CLASS        error class (permanent, contract_violation, transient_exhausted,
-                       unknown_event, unexpected)
+                       unknown_event, unexpected; broker:delivery_limit for messages the
+                       broker dead-lettered because their consumers crashed or timed out)
   --error-message TEXT error message contains TEXT
   --older-than AGE     dead-lettered at least AGE ago (90s, 15m, 2h, 7d, 1h30m)
   --limit N            act on at most N matching messages
@@ -114,6 +117,23 @@ stay, in their order). Counts the messages first and asks for confirmation unles
 
   --yes        do not ask
   --dry-run    list what would be purged; delete nothing
+)";
+
+constexpr const char* kTopologyUsage = R"(Usage: choreo-admin topology apply [--delivery-limit N] [--json]
+
+Declares every exchange, queue and binding of the choreo topology on the vhost of the AMQP
+URL (as every component does when it connects), then sets choreo's policies through the
+management API, so that queues that already exist get them too:
+  choreo-work-queues         the work queues: delivery-limit N. A message delivered N + 1
+                             times without an ack (its consumer crashed or timed out each
+                             time) goes to <queue>.dlq instead of crashing consumers forever
+  choreo-dead-letter-queues  the .dlq queues: a delivery limit no inspection reaches, so that
+                             'dlq show' can never make the broker drop a dead letter
+Idempotent: run it again, it changes only what differs. infra/up runs it before the
+components start.
+
+  --delivery-limit N  deliveries without an ack before a work queue dead-letters a message
+                      (env CHOREO_DELIVERY_LIMIT, default 50)
 )";
 
 constexpr const char* kOutboxUsage = R"(Usage: choreo-admin outbox status [--store URL] [--json]
@@ -191,6 +211,7 @@ constexpr OptionSpec kOptions[] = {
     {"payment-store", true}, {"shipping-store", true}, {"notification-store", true},
     {"provider-store", true}, {"var-dir", true}, {"catalog", true},
     {"allow-in-flight", false, true}, {"no-broker", false}, {"fail-on-dlq", false},
+    {"delivery-limit", true},
 };
 
 const OptionSpec* FindOption(std::string_view name) {
@@ -444,6 +465,12 @@ json LetterJson(const DeadLetter& l, bool full) {
   j["replay_count"] = l.replay_count;
   j["last_replayed_at"] = l.last_replayed_at;
   j["last_replayed_by"] = l.last_replayed_by;
+  if (!l.broker_reason.empty()) {
+    j["broker_reason"] = l.broker_reason;
+    if (l.broker_reason == "delivery_limit") {
+      j["delivery_limit"] = l.delivery_limit ? json(*l.delivery_limit) : json(nullptr);
+    }
+  }
   j["headers"] = HeadersJson(l.message.headers);
   json body = json::parse(l.message.body, nullptr, false);
   if (!body.is_discarded()) {
@@ -914,6 +941,52 @@ int AuditCommand(const Args& args, const CliEnvironment& env, std::ostream& out)
   return report.Clean() ? kExitOk : kExitFailure;
 }
 
+int TopologyApply(const Args& args, const CliEnvironment& env, std::ostream& out, std::ostream& err) {
+  Allow(args, "topology apply", {"delivery-limit"});
+  if (args.positional.size() > 2) throw UsageError("unexpected argument '" + args.positional[2] + "'");
+  TopologyOptions options;
+  const std::string from_flag = args.Last("delivery-limit").value_or("");
+  if (args.Has("delivery-limit") && from_flag.empty()) throw UsageError("--delivery-limit needs a number");
+  const std::string text = args.Has("delivery-limit") ? from_flag : env.delivery_limit;
+  if (!text.empty()) {
+    char* end = nullptr;
+    long long n = std::strtoll(text.c_str(), &end, 10);
+    if (*end != '\0') {
+      throw UsageError("--delivery-limit / CHOREO_DELIVERY_LIMIT needs a whole number, got '" + text + "'");
+    }
+    options.delivery_limit = n;
+  }
+  const Endpoints endpoints = EndpointsFrom(args, env);
+  TopologyReport report = ApplyTopology(endpoints, options);
+  for (const std::string& w : report.warnings) err << "choreo-admin: warning: " << w << "\n";
+  if (args.Has("json")) {
+    json j;
+    j["vhost"] = report.vhost;
+    j["broker_version"] = report.broker_version;
+    j["exchanges"] = report.exchanges;
+    j["queues"] = report.queues;
+    j["policies"] = json::array();
+    for (const PolicyOutcome& p : report.policies) {
+      j["policies"].push_back({{"name", p.policy.name},
+                               {"change", ToString(p.change)},
+                               {"pattern", p.policy.pattern},
+                               {"definition", json::parse(DefinitionJson(p.policy))},
+                               {"priority", p.policy.priority}});
+    }
+    j["warnings"] = report.warnings;
+    out << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  out << "vhost '" << report.vhost << "' (RabbitMQ " << Display(report.broker_version) << "): "
+      << report.exchanges << " exchanges and " << report.queues << " queues declared\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const PolicyOutcome& p : report.policies) {
+    rows.push_back({p.policy.name, ToString(p.change), DefinitionJson(p.policy), p.policy.pattern});
+  }
+  PrintTable(out, {"POLICY", "CHANGE", "DEFINITION", "PATTERN"}, rows);
+  return kExitOk;
+}
+
 const char* HelpFor(const std::vector<std::string>& words) {
   if (words.size() >= 2 && words[0] == "dlq") {
     if (words[1] == "list") return kListUsage;
@@ -923,6 +996,7 @@ const char* HelpFor(const std::vector<std::string>& words) {
   }
   if (words.size() >= 1 && words[0] == "outbox") return kOutboxUsage;
   if (words.size() >= 1 && words[0] == "audit") return kAuditUsage;
+  if (words.size() >= 1 && words[0] == "topology") return kTopologyUsage;
   return kMainUsage;
 }
 
@@ -943,6 +1017,7 @@ CliEnvironment CliEnvironment::FromProcess() {
   env.store_url = get("CHOREO_STORE_URL");
   env.var_dir = get("CHOREO_VAR_DIR");
   env.catalog = get("CHOREO_CATALOG");
+  env.delivery_limit = get("CHOREO_DELIVERY_LIMIT");
   env.stderr_is_tty = ::isatty(STDERR_FILENO) == 1;
   return env;
 }
@@ -977,7 +1052,11 @@ int RunCli(const std::vector<std::string>& words, const CliEnvironment& env, std
       return OutboxStatusCommand(args, env, out);
     }
     if (p[0] == "audit") return AuditCommand(args, env, out);
-    throw UsageError("unknown command '" + p[0] + "' (dlq, outbox, audit)");
+    if (p[0] == "topology") {
+      if (p.size() < 2 || p[1] != "apply") throw UsageError("'topology' has one subcommand: apply");
+      return TopologyApply(args, env, out, err);
+    }
+    throw UsageError("unknown command '" + p[0] + "' (dlq, outbox, audit, topology)");
   } catch (const UsageError& e) {
     err << "choreo-admin: " << e.what() << "\n";
     err << "Run 'choreo-admin --help' (or '<command> --help') for usage.\n";

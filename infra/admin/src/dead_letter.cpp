@@ -99,17 +99,51 @@ DeadLetter Describe(const amqp::Message& message) {
       l.destination_source = "x-death";
     }
     if (l.original_queue.empty()) l.original_queue = first->queue;
-    if (l.error_class.empty()) l.error_class = "broker:" + first->reason;
   }
 
   l.dead_lettered_at = HeaderString(h, dl::kDeadLetteredAt);
-  if (!l.dead_lettered_at.empty()) {
-    l.dead_lettered_time = contracts::ParseRfc3339(l.dead_lettered_at);
-  } else if (!deaths.empty() && deaths.front().time) {
+  if (!l.dead_lettered_at.empty()) l.dead_lettered_time = contracts::ParseRfc3339(l.dead_lettered_at);
+
+  // Who put it here: the runtime (x-choreo-* headers) or the broker itself (the latest
+  // x-death entry: a delivery limit, a reject without requeue). Expiry is how retry and
+  // delay queues hand a message back to its work queue, never how it reaches a DLQ. A
+  // runtime error class can be older than the broker's death: a replayed copy keeps it.
+  if (!deaths.empty() && (deaths.front().reason != "expired" || l.error_class.empty())) {
+    const amqp::XDeath& latest = deaths.front();
+    const bool newer = l.error_class.empty() || !l.dead_lettered_time || !latest.time ||
+                       *latest.time >= std::chrono::floor<std::chrono::seconds>(*l.dead_lettered_time);
+    if (newer) {
+      l.broker_reason = latest.reason;
+      l.error_class = "broker:" + latest.reason;
+      l.error_message = ExplainBrokerDeadLetter(latest.reason, std::nullopt);
+      if (!latest.queue.empty()) l.original_queue = latest.queue;
+      if (latest.time) {
+        l.dead_lettered_time = contracts::Millis(*latest.time);
+        l.dead_lettered_at = contracts::FormatRfc3339(*latest.time);
+      }
+    }
+  }
+  if (l.dead_lettered_at.empty() && !deaths.empty() && deaths.front().time) {
     l.dead_lettered_time = contracts::Millis(*deaths.front().time);
     l.dead_lettered_at = contracts::FormatRfc3339(*deaths.front().time);
   }
   return l;
+}
+
+std::string ExplainBrokerDeadLetter(std::string_view reason, std::optional<int64_t> delivery_limit) {
+  if (reason == "delivery_limit") {
+    if (delivery_limit) {
+      return "delivered " + std::to_string(*delivery_limit + 1) +
+             " times without an ack: its consumers crashed or timed out (delivery limit " +
+             std::to_string(*delivery_limit) + ")";
+    }
+    return "delivered more often than its queue's delivery limit allows, without an ack: its "
+           "consumers crashed or timed out";
+  }
+  if (reason == "rejected") return "rejected by a consumer without requeue (basic.reject / basic.nack)";
+  if (reason == "maxlen") return "pushed out of its queue by the queue's length limit";
+  if (reason == "expired") return "expired in its queue (message TTL)";
+  return "dead-lettered by the broker (x-death reason '" + std::string(reason) + "')";
 }
 
 std::string Fingerprint(const DeadLetter& l) {

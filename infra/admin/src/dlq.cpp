@@ -1,9 +1,13 @@
 // dlq list / show / replay / purge.
 #include <algorithm>
+#include <map>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "broker.hpp"
 #include "choreo/admin/admin.hpp"
+#include "choreo/admin/topology.hpp"
 #include "choreo/amqp/error.hpp"
 #include "choreo/amqp/publisher.hpp"
 #include "choreo/contracts/topology.hpp"
@@ -83,6 +87,46 @@ MessageOutcome OutcomeOf(const DeadLetter& letter) {
   o.event_type = letter.event_type;
   o.error_class = letter.error_class;
   return o;
+}
+
+std::optional<int64_t> IntegerIn(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return std::nullopt;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
+// Says how often the messages the broker dead-lettered for its delivery limit were
+// delivered, from the limit their queue has now (the management API knows it; the
+// message does not carry its count). Best effort: without the API the words stay general.
+void ExplainDeliveryLimits(const Endpoints& endpoints, std::vector<DeadLetter>& letters) {
+  std::map<std::string, std::optional<int64_t>> limits;  // by queue
+  std::optional<std::string> version;
+  for (DeadLetter& letter : letters) {
+    if (letter.broker_reason != "delivery_limit" || letter.original_queue.empty()) continue;
+    auto [it, fresh] = limits.try_emplace(letter.original_queue);
+    if (fresh) {
+      try {
+        if (!version) {
+          version = detail::ManagementGet(endpoints, "/api/overview").value("rabbitmq_version", "");
+        }
+        const nlohmann::json queue = detail::ManagementGet(
+            endpoints, "/api/queues/" + detail::EncodeSegment(detail::VhostOf(endpoints)) + "/" +
+                           detail::EncodeSegment(letter.original_queue));
+        // The policy fields come with the queue's statistics, up to 5 s after the queue
+        // (or the node) started; without them the limit is unknown, not the default.
+        if (!queue.contains("effective_policy_definition")) continue;
+        it->second = EffectiveDeliveryLimit(
+            IntegerIn(queue.value("arguments", nlohmann::json::object()), "x-delivery-limit"),
+            IntegerIn(queue.value("effective_policy_definition", nlohmann::json::object()), "delivery-limit"),
+            *version);
+      } catch (const CommandError&) {
+        // Unknown: the general explanation stays.
+      }
+    }
+    letter.delivery_limit = it->second;
+    letter.error_message = ExplainBrokerDeadLetter(letter.broker_reason, letter.delivery_limit);
+  }
 }
 
 }  // namespace
@@ -169,6 +213,7 @@ ShowReport Show(const Endpoints& endpoints, const ShowOptions& options) {
   report.depth = pass.Depth();
   report.examined = pass.Counts().examined;
   report.matched = pass.Counts().done;
+  ExplainDeliveryLimits(endpoints, report.messages);
   return report;
 }
 

@@ -8,6 +8,7 @@
 
 #include "choreo/admin/admin.hpp"
 #include "choreo/admin/cli.hpp"
+#include "choreo/admin/topology.hpp"
 #include "choreo/amqp/publisher.hpp"
 #include "choreo/contracts/dead_letter.hpp"
 
@@ -115,6 +116,103 @@ TEST(Describe, FallsBackToTheEnvelopeAndToXDeath) {
   EXPECT_EQ(l.destination_source, "x-death");
   EXPECT_EQ(l.error_class, "broker:rejected");
   EXPECT_EQ(l.dead_lettered_at, "2024-05-01T10:00:00.000Z");
+}
+
+// What the broker puts on a message it dead-letters from `queue` (x-death, most recent
+// first, as RabbitMQ keeps it).
+amqp::FieldTable Death(const std::string& queue, const std::string& reason, int64_t at_seconds,
+                       const std::string& routing_key) {
+  amqp::FieldTable death;
+  death.Set("count", int64_t{1});
+  death.Set("reason", reason);
+  death.Set("queue", queue);
+  death.Set("exchange", std::string(""));
+  death.Set("routing-keys", amqp::FieldArray{routing_key});
+  death.Set("time", amqp::Timestamp(std::chrono::seconds(at_seconds)));
+  return death;
+}
+
+TEST(Describe, ExplainsAMessageTheBrokerDeadLetteredForItsDeliveryLimit) {
+  // As RabbitMQ 3.10.8 delivers it from order.dlq: x-death, no x-choreo-* headers.
+  amqp::Message m;
+  m.message_id = "m-5";
+  m.body = R"({"message_id":"m-5","type":"order.placed","correlation_id":"ord-5"})";
+  m.headers.Set("x-death", amqp::FieldArray{Death("order", "delivery_limit", 1714557600, "order.placed")});
+  m.headers.Set("x-first-death-exchange", std::string("orders"));
+  m.headers.Set("x-first-death-queue", std::string("order"));
+  m.headers.Set("x-first-death-reason", std::string("delivery_limit"));
+  m.headers.Set("x-delivery-count", int64_t{0});  // the DLQ's own count, not the work queue's
+  DeadLetter l = Describe(m);
+  EXPECT_EQ(l.error_class, "broker:delivery_limit");
+  EXPECT_EQ(l.broker_reason, "delivery_limit");
+  EXPECT_EQ(l.original_queue, "order");
+  EXPECT_EQ(l.original_exchange, "orders");
+  EXPECT_EQ(l.original_routing_key, "order.placed");
+  EXPECT_EQ(l.dead_lettered_at, "2024-05-01T10:00:00.000Z");
+  // Describe cannot know the queue's limit: the words say so without a number.
+  EXPECT_NE(l.error_message.find("without an ack: its consumers crashed or timed out"), std::string::npos)
+      << l.error_message;
+  EXPECT_EQ(l.error_message.find("delivered 1 "), std::string::npos) << l.error_message;
+}
+
+TEST(Describe, ABrokerDeathNewerThanTheRuntimeHeadersWins) {
+  // Dead-lettered by the runtime, replayed (x-death stripped, x-choreo-* kept), then its
+  // consumer crashed on it until the delivery limit: the broker's reason is the current one.
+  amqp::Message m = RuntimeDeadLetter("m-6", "order.placed", "transient_exhausted", "2024-05-01T09:00:00.000Z");
+  m.headers.Set("x-death", amqp::FieldArray{Death("order", "delivery_limit", 1714557600, "order.placed")});
+  DeadLetter l = Describe(m);
+  EXPECT_EQ(l.error_class, "broker:delivery_limit");
+  EXPECT_EQ(l.dead_lettered_at, "2024-05-01T10:00:00.000Z");
+  EXPECT_EQ(l.destination_source, "headers");  // the runtime knows where it was published
+  EXPECT_EQ(l.original_exchange, "orders");
+}
+
+TEST(Describe, RetryExpiriesAreNotWhyAMessageIsInTheDlq) {
+  // The runtime dead-lettered it after two retries; the retry queues' expiries are history.
+  amqp::Message m = RuntimeDeadLetter("m-7", "order.placed", "transient_exhausted", "2024-05-01T10:00:05.000Z");
+  m.headers.Set("x-death", amqp::FieldArray{Death("order.retry.2", "expired", 1714557600, "order.retry.2"),
+                                            Death("order.retry.1", "expired", 1714557590, "order.retry.1")});
+  DeadLetter l = Describe(m);
+  EXPECT_EQ(l.error_class, "transient_exhausted");
+  EXPECT_EQ(l.error_message, "quantity must be >= 1");
+  EXPECT_TRUE(l.broker_reason.empty());
+  EXPECT_EQ(l.dead_lettered_at, "2024-05-01T10:00:05.000Z");
+}
+
+TEST(ExplainBrokerDeadLetter, SaysHowOftenItWasDeliveredWithoutAnAck) {
+  // A quorum queue dead-letters a message when it comes back for the (limit + 1)-th time.
+  EXPECT_EQ(ExplainBrokerDeadLetter("delivery_limit", 3),
+            "delivered 4 times without an ack: its consumers crashed or timed out (delivery limit 3)");
+  EXPECT_EQ(ExplainBrokerDeadLetter("delivery_limit", 50).substr(0, 18), "delivered 51 times");
+  EXPECT_EQ(ExplainBrokerDeadLetter("delivery_limit", std::nullopt),
+            "delivered more often than its queue's delivery limit allows, without an ack: its "
+            "consumers crashed or timed out");
+  EXPECT_NE(ExplainBrokerDeadLetter("rejected", std::nullopt).find("rejected"), std::string::npos);
+  EXPECT_NE(ExplainBrokerDeadLetter("something_new", std::nullopt).find("'something_new'"), std::string::npos);
+}
+
+TEST(EffectiveDeliveryLimit, FollowsRabbitMqsRules) {
+  EXPECT_EQ(EffectiveDeliveryLimit(std::nullopt, 3, "3.10.8"), 3);
+  EXPECT_EQ(EffectiveDeliveryLimit(7, std::nullopt, "3.10.8"), 7);
+  EXPECT_EQ(EffectiveDeliveryLimit(7, 3, "3.10.8"), 3);   // the smaller wins
+  EXPECT_EQ(EffectiveDeliveryLimit(-1, 3, "4.1.0"), 3);   // unlimited loses to a limit
+  EXPECT_EQ(EffectiveDeliveryLimit(std::nullopt, -1, "4.1.0"), std::nullopt);
+  EXPECT_EQ(EffectiveDeliveryLimit(std::nullopt, std::nullopt, "3.13.7"), std::nullopt);
+  EXPECT_EQ(EffectiveDeliveryLimit(std::nullopt, std::nullopt, "4.0.0"), 20);  // 4.x default
+  EXPECT_EQ(EffectiveDeliveryLimit(std::nullopt, std::nullopt, ""), std::nullopt);
+}
+
+TEST(MajorMinor, ReadsBrokerVersions) {
+  EXPECT_EQ(MajorMinor("3.10.8"), std::make_pair(3, 10));
+  EXPECT_EQ(MajorMinor("4.0.0-rc.2"), std::make_pair(4, 0));
+  EXPECT_EQ(MajorMinor("4"), std::make_pair(0, 0));
+  EXPECT_EQ(MajorMinor(""), std::make_pair(0, 0));
+}
+
+TEST(TopologyOptions, RefusesLimitsOutOfRange) {
+  EXPECT_NO_THROW(TopologyOptions{}.Validate());
+  EXPECT_THROW(TopologyOptions{.delivery_limit = 0}.Validate(), std::invalid_argument);
+  EXPECT_THROW(TopologyOptions{.delivery_limit = -1}.Validate(), std::invalid_argument);
 }
 
 TEST(Describe, DefaultExchangeIsAValidDestination) {
@@ -279,6 +377,10 @@ TEST(Cli, UsageErrorsExitTwoWithAClearMessage) {
       {{"outbox"}, "status"},
       {{"outbox", "status"}, "needs a store"},
       {{"outbox", "status", "--store", "sqlite:/nonexistent/dir/x.db"}, "no SQLite database"},
+      {{"topology"}, "apply"},
+      {{"topology", "apply", "--delivery-limit", "many"}, "--delivery-limit"},
+      {{"topology", "apply", "--delivery-limit", "0"}, "delivery limit must be between 1 and"},
+      {{"topology", "apply", "--limit", "3"}, "does not apply"},
   };
   for (const Case& c : cases) {
     std::string err;

@@ -20,6 +20,10 @@
 // Every queue is a durable quorum queue; those that dead-letter use
 // x-dead-letter-strategy=at-least-once with x-overflow=reject-publish so that
 // dead-lettering cannot lose a message.
+//
+// Broker policies (Policies()) add what x-arguments cannot: a queue's arguments are fixed
+// when it is first declared (declaring it again with a new one fails with
+// PRECONDITION_FAILED), while a policy also reaches queues that already exist.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -105,6 +109,53 @@ WorkerTopology ForWorker(std::string_view worker);
 
 // Workers that receive `event_type` (empty if nobody does).
 std::vector<std::string> SubscribersOf(std::string_view event_type);
+
+// A RabbitMQ policy (PUT /api/policies/{vhost}/{name}). RabbitMQ applies ONE policy per
+// queue, the matching one with the highest priority, so each policy carries every key its
+// queues need.
+struct Policy {
+  std::string name;
+  std::string pattern;  // regular expression matching exactly the queues of `role`
+  QueueRole role = QueueRole::kWork;
+  std::string apply_to = "queues";
+  std::map<std::string, ArgumentValue> definition;
+  int priority = 0;
+};
+
+// Work queues: the crash-loop breaker. A message delivered more than this many times
+// without an ack (its consumer crashed, was killed or timed out each time) is dead-
+// lettered by the broker to <q>.dlq with x-death reason `delivery_limit`, instead of
+// crashing every consumer forever and blocking the queue behind it. The count also grows
+// when deliveries come back on purpose (on RabbitMQ < 4.3 every return counts: a worker's
+// nack-requeue, a graceful stop or a reconnect returns its whole prefetch window), so it
+// must be far above what restarts and short outages produce; RabbitMQ 4.x's own default
+// of 20 is too tight for that. 50 crashes stop a crash loop within minutes at restart
+// intervals of seconds; a message returned every 5 s (the runtime's longest reconnect
+// backoff) lasts about 4 minutes. Configurable: `choreo-admin topology apply
+// --delivery-limit N` / CHOREO_DELIVERY_LIMIT.
+inline constexpr std::int64_t kDefaultDeliveryLimit = 50;
+
+// Dead-letter queues: no limit that inspection could reach. `choreo-admin dlq show` takes
+// messages and returns them, and on RabbitMQ 4.0-4.2 every return counts against a
+// quorum queue's delivery limit, which defaults to 20 when nothing sets one; a DLQ has no
+// dead-letter target, so its messages would be dropped. -1 ("unlimited") exists on 4.x
+// only (3.x refuses negative limits) and, in a policy, makes 4.0 to 4.1.4 rewrite the
+// queue's configuration every few seconds (rabbitmq-server#14202), so the limit is the
+// largest 32-bit value instead: one definition for every version, 68 years of one
+// inspection per second.
+inline constexpr std::int64_t kDeadLetterDeliveryLimit = 2'147'483'647;
+
+// Above the 0 of catch-all policies (RabbitMQ's advice for 4.x, cloud defaults), so
+// choreo's queues get these instead.
+inline constexpr int kPolicyPriority = 10;
+
+// Every policy choreo's queues need, given the work queues' delivery limit (>= 1). Retry
+// and delay queues get none: nothing consumes them, so no delivery limit applies.
+// Throws std::invalid_argument for a limit out of range.
+std::vector<Policy> Policies(std::int64_t work_delivery_limit = kDefaultDeliveryLimit);
+
+// "^(a|b\\.dlq)$": a regular expression matching exactly these names.
+std::string ExactNamesPattern(const std::vector<std::string>& names);
 
 std::string DeadLetterQueueName(std::string_view queue);
 std::string RetryQueueName(std::string_view queue, int attempt);  // attempt >= 1

@@ -72,12 +72,25 @@ struct DeadLetter {
   int64_t replay_count = 0;
   std::string last_replayed_at;
   std::string last_replayed_by;
+  // Set when the broker itself dead-lettered the message (no runtime error class, or an
+  // x-death newer than it): the x-death reason, e.g. "delivery_limit". error_class is then
+  // "broker:<reason>" and error_message says in words what happened.
+  std::string broker_reason;
+  // broker_reason "delivery_limit": the delivery limit of original_queue, when known
+  // (Show reads it from the management API; Describe cannot know it).
+  std::optional<int64_t> delivery_limit;
   amqp::Message message;  // everything, as delivered
 
   bool HasDestination() const { return !destination_source.empty(); }
 };
 
 DeadLetter Describe(const amqp::Message& message);
+
+// Why the broker dead-lettered a message, in words, from the x-death reason and (for
+// "delivery_limit") the limit of the queue it died in, when known. A quorum queue
+// dead-letters a message once it comes back more often than its limit, so it was
+// delivered limit + 1 times.
+std::string ExplainBrokerDeadLetter(std::string_view reason, std::optional<int64_t> delivery_limit);
 
 // Identity of one DLQ copy within a pass: message id, when and how often it was dead-
 // lettered / replayed, and the body. A copy that comes back after a lost connection has

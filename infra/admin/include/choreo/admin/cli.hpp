@@ -13,6 +13,7 @@ struct CliEnvironment {
   std::string store_url;  // CHOREO_STORE_URL
   std::string var_dir;    // CHOREO_VAR_DIR (audit: default stores under <var_dir>/data)
   std::string catalog;    // CHOREO_CATALOG (audit: initial stock)
+  std::string delivery_limit;  // CHOREO_DELIVERY_LIMIT (topology apply)
   bool stderr_is_tty = false;
 
   static CliEnvironment FromProcess();
