@@ -13,6 +13,7 @@
 #include <Poco/StreamCopier.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -69,6 +70,7 @@ System::~System() {
 
 std::vector<std::string> System::Command(const std::string& name) const {
   if (name == "provider") return {bin_dir_ + "/provider"};
+  if (name == "gateway") return {bin_dir_ + "/gateway"};
   return {bin_dir_ + "/" + name + "-worker"};
 }
 
@@ -84,6 +86,8 @@ std::map<std::string, std::string> System::Environment(const std::string& name) 
       {"CHOREO_RESERVATION_TTL", options_.reservation_ttl},
       {"CHOREO_CATALOG", std::string(CHOREO_SOURCE_DIR) + "/infra/catalog.json"},
       {"CHOREO_HTTP_PORT", "-1"},
+      // The gateway's HTTP port: any free one, so parallel test runs never collide.
+      {"CHOREO_GATEWAY_PORT", "0"},
   };
   if (auto it = options_.env.find(name); it != options_.env.end()) {
     for (const auto& [k, v] : it->second) env[k] = v;
@@ -121,6 +125,7 @@ void System::Kill(const std::string& name, int signal) {
   ::kill(it->second, signal);
   int status = 0;
   ::waitpid(it->second, &status, 0);
+  ended_[name] = status;
   it->second = 0;
 }
 
@@ -129,10 +134,20 @@ bool System::Running(const std::string& name) {
   if (it == pids_.end() || it->second <= 0) return false;
   int status = 0;
   if (::waitpid(it->second, &status, WNOHANG) == it->second) {
+    ended_[name] = status;
     it->second = 0;
     return false;
   }
   return true;
+}
+
+std::string System::Ending(const std::string& name) const {
+  auto pid = pids_.find(name);
+  auto ended = ended_.find(name);
+  if (ended == ended_.end() || (pid != pids_.end() && pid->second > 0)) return "";
+  const int status = ended->second;
+  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status)) + " (" + ::strsignal(WTERMSIG(status)) + ")";
+  return "exit " + std::to_string(WEXITSTATUS(status));
 }
 
 std::string System::LogTail(const std::string& name, std::size_t lines) const {
@@ -194,13 +209,31 @@ EventPublisher::EventPublisher(const std::string& amqp_url)
 
 void EventPublisher::PublishRaw(const std::string& exchange, const std::string& routing_key, const std::string& body,
                                 const std::string& message_id) {
-  amqp::Message m{.body = body, .message_id = message_id, .content_type = "application/json", .type = routing_key};
-  uint64_t seq = publisher_.Publish(exchange, routing_key, m);
-  for (const auto& r : publisher_.WaitForConfirms(30s)) {
-    if (r.seq == seq && r.outcome != amqp::PublishOutcome::kConfirmed) {
-      throw std::runtime_error("publish of " + message_id + " not confirmed: " + r.reply_text);
+  Send(exchange, routing_key,
+       amqp::Message{.body = body, .message_id = message_id, .content_type = "application/json", .type = routing_key});
+  Settle(30s);
+}
+
+void EventPublisher::Send(const std::string& exchange, const std::string& routing_key, const amqp::Message& message) {
+  unsettled_[publisher_.Publish(exchange, routing_key, message)] = message.message_id;
+}
+
+void EventPublisher::Settle(std::chrono::milliseconds timeout) {
+  std::string failure;
+  for (const auto& r : publisher_.WaitForConfirms(timeout)) {
+    auto it = unsettled_.find(r.seq);
+    if (it == unsettled_.end()) continue;
+    if (r.outcome != amqp::PublishOutcome::kConfirmed && failure.empty()) {
+      failure = "publish of " + it->second + " not confirmed (" + amqp::ToString(r.outcome) + "): " + r.reply_text;
     }
+    unsettled_.erase(it);
   }
+  if (failure.empty() && !unsettled_.empty()) {
+    failure = std::to_string(unsettled_.size()) + " publishes unconfirmed after the timeout, the first " +
+              unsettled_.begin()->second;
+  }
+  unsettled_.clear();
+  if (!failure.empty()) throw std::runtime_error(failure);
 }
 
 void EventPublisher::Publish(const contracts::Envelope& envelope) {
@@ -209,8 +242,10 @@ void EventPublisher::Publish(const contracts::Envelope& envelope) {
   PublishRaw(exchange, envelope.type, contracts::Serialize(envelope), envelope.message_id);
 }
 
-TerminalWatcher::TerminalWatcher(const std::string& amqp_url)
-    : connection_({.url = amqp_url, .connection_name = "e2e-watcher"}), queue_(testing::UniqueName("e2e-terminal")) {
+TerminalWatcher::TerminalWatcher(const std::string& amqp_url, std::string skip_prefix)
+    : connection_({.url = amqp_url, .connection_name = "e2e-watcher"}),
+      queue_(testing::UniqueName("e2e-terminal")),
+      skip_prefix_(std::move(skip_prefix)) {
   connection_.DeclareExchange({.name = "orders", .type = "topic"});
   connection_.DeclareQueue(amqp::QueueSpec::Quorum(queue_));
   connection_.Bind({.queue = queue_, .exchange = "orders", .routing_key = "order.confirmed"});
@@ -220,6 +255,12 @@ TerminalWatcher::TerminalWatcher(const std::string& amqp_url)
 
 std::size_t TerminalWatcher::Poll(std::chrono::milliseconds wait) {
   while (auto d = consumer_->Next(wait)) {
+    if (!skip_prefix_.empty() && d->message.message_id.starts_with(skip_prefix_)) {
+      skipped_++;
+      consumer_->Ack(*d);
+      wait = std::chrono::milliseconds(1);
+      continue;
+    }
     contracts::Envelope env = contracts::ParseAndValidate(d->message.body);
     const std::string order_id = env.payload.value("order_id", env.correlation_id);
     if (!first_at_.count(order_id)) first_at_[order_id] = std::chrono::steady_clock::now();

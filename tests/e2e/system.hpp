@@ -38,10 +38,14 @@ class System {
 
   // Starts the provider and every worker and waits until the workers consume.
   void StartAll();
+  // Also accepts "gateway" (not started by StartAll): its HTTP port is any free one.
   void Start(const std::string& name);
   // Sends `signal` and reaps the process.
   void Kill(const std::string& name, int signal = SIGKILL);
   bool Running(const std::string& name);
+  // How the last run of a process ended ("exit 1", "signal 11 (Segmentation fault)"), as
+  // last seen by Kill or Running; "" while it runs or if it never ended.
+  std::string Ending(const std::string& name) const;
   // The process id of a running process, or 0.
   pid_t Pid(const std::string& name) const {
     auto it = pids_.find(name);
@@ -67,6 +71,7 @@ class System {
   std::string bin_dir_;
   int provider_port_ = 0;
   std::map<std::string, pid_t> pids_;
+  std::map<std::string, int> ended_;  // wait status of the last run that ended
 };
 
 // A free TCP port on 127.0.0.1 (bound and released; fine for tests).
@@ -79,16 +84,25 @@ class EventPublisher {
   void Publish(const contracts::Envelope& envelope);
   void PublishRaw(const std::string& exchange, const std::string& routing_key, const std::string& body,
                   const std::string& message_id);
+  // Any message, properties and headers as given, without waiting for its confirm:
+  // hostile-message tests send a thousand of them. Settle() then waits for every
+  // outstanding confirm and throws naming the first message the broker did not take.
+  void Send(const std::string& exchange, const std::string& routing_key, const amqp::Message& message);
+  void Settle(std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
  private:
   amqp::Connection connection_;
   amqp::Publisher publisher_;
+  std::map<uint64_t, std::string> unsettled_;  // sequence number -> message id
 };
 
 // Collects the terminal events (order.confirmed / order.cancelled) of every order.
 class TerminalWatcher {
  public:
-  explicit TerminalWatcher(const std::string& amqp_url);
+  // Deliveries whose message id (the AMQP property) starts with `skip_prefix` are acked
+  // unread and counted: hostile tests publish garbage to the terminal routing keys too,
+  // and some of it would take this process down if parsed.
+  explicit TerminalWatcher(const std::string& amqp_url, std::string skip_prefix = "");
   // Reads what has arrived; returns the number of orders with at least one terminal event.
   std::size_t Poll(std::chrono::milliseconds wait = std::chrono::milliseconds(50));
   // Waits until every id in `order_ids` has a terminal event.
@@ -96,6 +110,8 @@ class TerminalWatcher {
   // Copies of terminal events already seen (same message id), e.g. republished by an
   // outbox relay after a crash.
   std::size_t Redeliveries() const { return redeliveries_; }
+  // Deliveries skipped by message id prefix.
+  std::size_t Skipped() const { return skipped_; }
   // Distinct terminal events per order id, in arrival order.
   const std::map<std::string, std::vector<contracts::Envelope>>& Terminals() const { return terminals_; }
   // "CONFIRMED" or "CANCELLED:<reason>" of the first terminal event, or "" if none.
@@ -110,6 +126,8 @@ class TerminalWatcher {
   std::map<std::string, std::vector<contracts::Envelope>> terminals_;
   std::map<std::string, std::chrono::steady_clock::time_point> first_at_;
   std::size_t redeliveries_ = 0;
+  std::string skip_prefix_;
+  std::size_t skipped_ = 0;
 };
 
 // An order.placed event with sensible defaults.
