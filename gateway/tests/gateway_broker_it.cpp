@@ -12,16 +12,17 @@
 #include "choreo/contracts/validation.hpp"
 #include "choreo/gateway/gateway.hpp"
 #include "choreo/outbox/outbox.hpp"
+#include "choreo/testing/tcp_proxy.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 #include "http_client.hpp"
-#include "tcp_proxy.hpp"
 
 namespace choreo::gateway {
 namespace {
 
 using nlohmann::json;
 using ::choreo::testing::DbKind;
+using ::choreo::testing::TcpProxy;
 using ::choreo::testing::TestDatabase;
 using ::choreo::testing::TestVhost;
 using ::choreo::testing::WaitFor;

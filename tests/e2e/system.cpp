@@ -68,6 +68,30 @@ System::~System() {
   if (std::getenv("CHOREO_E2E_KEEP") == nullptr) std::filesystem::remove_all(dir_, ignored);
 }
 
+HttpReply HttpGet(int port, const std::string& path, std::chrono::seconds timeout) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(static_cast<long>(timeout.count()), 0));
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  HttpReply reply;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), reply.body);
+  reply.status = static_cast<int>(response.getStatus());
+  return reply;
+}
+
+std::string System::StoreUrl(const std::string& name) const {
+  const char* variable = name == "provider" ? "CHOREO_PROVIDER_STORE_URL" : "CHOREO_STORE_URL";
+  if (auto process = options_.env.find(name); process != options_.env.end()) {
+    if (auto url = process->second.find(variable); url != process->second.end()) return url->second;
+  }
+  return "sqlite:" + dir_ + "/" + name + ".db";
+}
+
+std::string System::CatalogPath() const { return std::string(CHOREO_SOURCE_DIR) + "/infra/catalog.json"; }
+
+int System::HttpPort(const std::string& name) const { return std::stoi(Environment(name).at("CHOREO_HTTP_PORT")); }
+
 std::vector<std::string> System::Command(const std::string& name) const {
   if (name == "provider") return {bin_dir_ + "/provider"};
   if (name == "gateway") return {bin_dir_ + "/gateway"};
@@ -84,7 +108,7 @@ std::map<std::string, std::string> System::Environment(const std::string& name) 
       {"CHOREO_PROVIDER_PORT", std::to_string(provider_port_)},
       {"CHOREO_PROVIDER_STORE_URL", StoreUrl("provider")},
       {"CHOREO_RESERVATION_TTL", options_.reservation_ttl},
-      {"CHOREO_CATALOG", std::string(CHOREO_SOURCE_DIR) + "/infra/catalog.json"},
+      {"CHOREO_CATALOG", CatalogPath()},
       {"CHOREO_HTTP_PORT", "-1"},
       // The gateway's HTTP port: any free one, so parallel test runs never collide.
       {"CHOREO_GATEWAY_PORT", "0"},
@@ -162,16 +186,7 @@ std::string System::LogTail(const std::string& name, std::size_t lines) const {
   return out;
 }
 
-nlohmann::json System::Ledger() const {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(provider_port_));
-  session.setTimeout(Poco::Timespan(10, 0));
-  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/v1/ledger", Poco::Net::HTTPMessage::HTTP_1_1);
-  session.sendRequest(request);
-  Poco::Net::HTTPResponse response;
-  std::string body;
-  Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-  return nlohmann::json::parse(body);
-}
+nlohmann::json System::Ledger() const { return nlohmann::json::parse(HttpGet(provider_port_, "/v1/ledger").body); }
 
 void System::StartAll() {
   Start("provider");

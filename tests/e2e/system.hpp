@@ -53,8 +53,16 @@ class System {
   }
 
   const std::string& Dir() const { return dir_; }
+  const std::string& AmqpUrl() const { return options_.amqp_url; }
   std::string ProviderUrl() const { return "http://127.0.0.1:" + std::to_string(provider_port_); }
-  std::string StoreUrl(const std::string& name) const { return "sqlite:" + dir_ + "/" + name + ".db"; }
+  // The store a process uses: the URL its environment gives (CHOREO_STORE_URL; for the
+  // provider CHOREO_PROVIDER_STORE_URL), else its own SQLite file in Dir().
+  std::string StoreUrl(const std::string& name) const;
+  // The initial stock the inventory worker is seeded with.
+  std::string CatalogPath() const;
+  // The port of a worker's /healthz, /readyz and /metrics (CHOREO_HTTP_PORT in its
+  // environment), or -1 when they are off (the default).
+  int HttpPort(const std::string& name) const;
   std::string LogPath(const std::string& name) const { return dir_ + "/" + name + ".log"; }
   // The last lines of a process's log, for failure messages.
   std::string LogTail(const std::string& name, std::size_t lines = 20) const;
@@ -76,6 +84,13 @@ class System {
 
 // A free TCP port on 127.0.0.1 (bound and released; fine for tests).
 int FreePort();
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+// GET http://127.0.0.1:<port><path> on a fresh connection; throws on transport errors.
+HttpReply HttpGet(int port, const std::string& path, std::chrono::seconds timeout = std::chrono::seconds(10));
 
 // Publishes envelopes as the gateway would (persistent, mandatory, confirmed).
 class EventPublisher {

@@ -1,4 +1,4 @@
-#include "tcp_proxy.hpp"
+#include "choreo/testing/tcp_proxy.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-namespace choreo::gateway::testing {
+namespace choreo::testing {
 
 TcpProxy::TcpProxy(std::string target_host, std::uint16_t target_port)
     : target_host_(std::move(target_host)), target_port_(target_port) {
@@ -72,8 +72,15 @@ void TcpProxy::AcceptLoop() {
       ::close(client);
       continue;
     }
-    ++forwarded_;
     std::lock_guard lock(mutex_);
+    // Close() may have run while this one connected: it cut only the connections it found
+    // in active_, so this one must not start.
+    if (!open_) {
+      ::close(upstream);
+      ::close(client);
+      continue;
+    }
+    ++forwarded_;
     active_.push_back(client);
     active_.push_back(upstream);
     pumps_.emplace_back([this, client, upstream] { Pump(client, upstream); });
@@ -112,4 +119,4 @@ void TcpProxy::Pump(int client, int upstream) {
   ::close(upstream);
 }
 
-}  // namespace choreo::gateway::testing
+}  // namespace choreo::testing

@@ -1,8 +1,9 @@
 #pragma once
 // A test-only TCP forwarder on 127.0.0.1 that can be "unplugged": while closed it accepts
 // and immediately drops every connection and cuts the ones in progress, which is what a
-// client sees of a broker that went away. Lets a test take the broker away from one
-// component without stopping the shared test node.
+// client sees of a server that went away. Lets a test take the broker or the database
+// away from the components under test without stopping the shared test servers, which
+// other tests running in parallel keep using.
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -10,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace choreo::gateway::testing {
+namespace choreo::testing {
 
 class TcpProxy {
  public:
@@ -44,4 +45,4 @@ class TcpProxy {
   std::thread acceptor_;
 };
 
-}  // namespace choreo::gateway::testing
+}  // namespace choreo::testing
