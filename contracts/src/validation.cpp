@@ -267,7 +267,8 @@ Envelope ParseAndValidate(std::string_view body, const MessageLimits& limits) {
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, but also out_of_range for a number no double holds (1e999999).
     throw ContractError(ErrorKind::kNotJson, "", std::string("not valid JSON: ") + e.what());
   }
   const ValidationResult result = Validate(document);

@@ -95,5 +95,20 @@ TEST(Limits, ParseAndValidateRefusesAnOversizedBody) {
   EXPECT_NO_THROW(ParseAndValidate(message.dump(), MessageLimits{.max_bytes = 4 * 1024 * 1024}));
 }
 
+// nlohmann reports a number no double can hold as out_of_range, not parse_error; it must
+// still be a contract violation (it reached the consumer loop and stalled every worker).
+TEST(Limits, ANumberBeyondDoubleIsAContractViolation) {
+  nlohmann::json message = testing::Example("order.placed");
+  std::string body = message.dump();
+  body.pop_back();
+  body += R"(,"extra":1e999999})";
+  try {
+    ParseAndValidate(body);
+    ADD_FAILURE() << "accepted";
+  } catch (const ContractError& e) {
+    EXPECT_EQ(e.Kind(), ErrorKind::kNotJson) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace choreo::contracts

@@ -87,9 +87,11 @@ amqp::Message FailureRouter::Copy(const amqp::Delivery& delivery, const Decision
     // Only what choreo itself needs to replay and explain the message; the original
     // exchange and routing key come from the delivery when they are not in the headers.
     amqp::FieldTable kept;
-    for (std::string_view key : {dl::kOriginalExchange, dl::kOriginalRoutingKey}) {
-      if (const amqp::FieldValue* v = delivery.message.headers.Find(key); v && v->As<std::string>()) {
-        kept.Set(std::string(key), *v);
+    if (delivery.exchange.empty()) {
+      for (std::string_view key : {dl::kOriginalExchange, dl::kOriginalRoutingKey}) {
+        if (const amqp::FieldValue* v = delivery.message.headers.Find(key); v && v->As<std::string>()) {
+          kept.Set(std::string(key), *v);
+        }
       }
     }
     copy.headers = std::move(kept);
@@ -103,8 +105,10 @@ amqp::Message FailureRouter::Copy(const amqp::Delivery& delivery, const Decision
   // when it dead-letters a message itself.
   copy.expiration.clear();
   // The first failure records where the message came from; later copies (retries arrive
-  // through the default exchange) keep it.
-  if (!copy.headers.Find(dl::kOriginalExchange)) {
+  // back through the default exchange) keep it. A message that arrived through an event
+  // exchange is a first delivery whatever its headers claim: an origin a publisher forged
+  // would send a replay wherever it chose.
+  if (!delivery.exchange.empty() || !copy.headers.Find(dl::kOriginalExchange)) {
     copy.headers.Set(std::string(dl::kOriginalExchange), amqp::FieldValue(delivery.exchange));
     copy.headers.Set(std::string(dl::kOriginalRoutingKey), amqp::FieldValue(delivery.routing_key));
   }

@@ -293,13 +293,21 @@ struct Worker::Impl {
   // Validates `delivery` and finds its handler. A contract violation or an event without
   // handler is routed by the policy here, and nullopt returned.
   std::optional<Item> Prepare(const amqp::Delivery& delivery) {
-    const int attempt = AttemptFromHeaders(delivery.message.headers);
+    // Only a retry copy (it comes back from a retry queue through the default exchange)
+    // carries an attempt number the runtime wrote; on anything else the header is whatever
+    // the publisher put there.
+    const int attempt = delivery.exchange.empty() ? AttemptFromHeaders(delivery.message.headers) : 1;
     contracts::Envelope envelope;
     try {
       envelope = contracts::ParseAndValidate(delivery.message.body, options.limits);
     } catch (const contracts::ContractError& e) {
       const bool limit = e.Kind() == contracts::ErrorKind::kTooLarge || e.Kind() == contracts::ErrorKind::kTooDeep;
       Fail(delivery, nullptr, limit ? FailureKind::kLimit : FailureKind::kContract, e.what(), attempt);
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      // Whatever else reading foreign bytes can throw is still about these bytes: it must
+      // reach the DLQ, not the consumer loop (which would reconnect and get it again).
+      Fail(delivery, nullptr, FailureKind::kContract, std::string("unreadable message: ") + e.what(), attempt);
       return std::nullopt;
     }
     auto handler = handlers.find(envelope.type);
