@@ -53,6 +53,7 @@ void WorkerOptions::Validate() const {
   if (effect_concurrency == 0) throw std::invalid_argument("worker: effect_concurrency must be at least 1");
   limits.Validate();
   circuit.Validate();
+
 }
 
 namespace {
@@ -74,6 +75,10 @@ struct Worker::Impl {
     if (options.store_url.empty()) options.store_url = "sqlite:var/data/" + options.name + ".db";
     options.Validate();
     topology = topo::ForWorker(options.name);
+    // A message that meets a dead dependency on every run must open the circuit (and be
+    // returned) by its last run at the latest, not be dead-lettered: on a quiet worker it
+    // may be the only message, so its own failures are all the circuit gets to count.
+    options.circuit.failure_threshold = std::min(options.circuit.failure_threshold, options.max_retries + 1);
     circuits = std::make_unique<detail::CircuitSet>(options.name, options.circuit);
     store = std::make_unique<store::Store>(
         store::StoreOptions{.url = options.store_url, .pool_size = options.store_pool_size});

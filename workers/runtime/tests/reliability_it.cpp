@@ -223,7 +223,7 @@ TEST_F(ReliabilityTest, ADependencyOutageOpensTheCircuitAndBurnsNoRetries) {
   std::atomic<bool> down{true};
   std::atomic<int> calls{0};
   WorkerOptions options = Options("shipping", /*max_retries=*/1);
-  options.circuit = CircuitOptions{.failure_threshold = 3, .open_initial = 200ms, .open_max = 1s};
+  options.circuit = CircuitOptions{.failure_threshold = 2, .open_initial = 200ms, .open_max = 1s};
   Start(options, [&](Worker& w) {
     w.On<contracts::InventoryCommitted, int>(
         [&](EffectContext&, const contracts::InventoryCommitted&) {
