@@ -21,6 +21,7 @@
 #include "choreo/testing/testing.hpp"
 #include "choreo/worker/context.hpp"
 #include "choreo/worker/worker.hpp"
+#include "committed_event.hpp"
 
 namespace choreo::worker {
 namespace {
@@ -29,17 +30,7 @@ using namespace std::chrono_literals;
 using Poco::Data::Keywords::into;
 namespace dl = contracts::dead_letter;
 
-contracts::InventoryCommitted Committed(const std::string& order_id) {
-  contracts::InventoryCommitted e;
-  e.order_id = order_id;
-  e.reservation_id = "res-1";
-  e.lines = {{.sku = "sku-001", .quantity = 2, .unit_price_minor = 1250}};
-  e.total_minor = 2500;
-  e.currency = "EUR";
-  e.shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"};
-  e.committed_at = contracts::NowRfc3339();
-  return e;
-}
+using test::Committed;
 
 std::string Body(const contracts::InventoryCommitted& e) { return contracts::Serialize(contracts::MakeEnvelope(e)); }
 

@@ -19,6 +19,7 @@
 #include "choreo/testing/testing.hpp"
 #include "choreo/metrics/metrics.hpp"
 #include "choreo/worker/worker.hpp"
+#include "committed_event.hpp"
 
 namespace choreo::worker {
 namespace {
@@ -27,17 +28,7 @@ using namespace std::chrono_literals;
 using Poco::Data::Keywords::into;
 namespace dl = contracts::dead_letter;
 
-contracts::InventoryCommitted Committed(const std::string& order_id) {
-  contracts::InventoryCommitted e;
-  e.order_id = order_id;
-  e.reservation_id = "res-1";
-  e.lines = {{.sku = "sku-001", .quantity = 2, .unit_price_minor = 1250}};
-  e.total_minor = 2500;
-  e.currency = "EUR";
-  e.shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"};
-  e.committed_at = contracts::NowRfc3339();
-  return e;
-}
+using test::Committed;
 
 // Runs a "shipping" worker (a real topology entry) with test handlers in a fresh vhost.
 class RuntimeTest : public ::testing::Test {
