@@ -53,7 +53,6 @@ void WorkerOptions::Validate() const {
   if (effect_concurrency == 0) throw std::invalid_argument("worker: effect_concurrency must be at least 1");
   limits.Validate();
   circuit.Validate();
-
 }
 
 namespace {
