@@ -1,5 +1,5 @@
 #pragma once
-// choreo-admin audit over a running System: every guarantee of DESIGN.md section 4
+// choreo-admin audit over a running System: every delivery guarantee
 // checked across the stores the System's processes use, the provider's ledger and the
 // dead-letter queues of its vhost. Run in process (RunCli), so a test sees the same report
 // an operator would.
