@@ -59,7 +59,8 @@ build_tree() {
 
 # ---------------------------------------------------------------- RabbitMQ node
 # Configured by: RABBIT_NODE (name@localhost), RABBIT_PORT, RABBIT_MGMT_PORT,
-# RABBIT_DIST_PORT, RABBIT_DIR (data, logs, cookie, pid).
+# RABBIT_DIST_PORT, RABBIT_DIR (data, logs, cookie, pid); RABBIT_EXTRA_CONF, lines added
+# to its rabbitmq.conf (a cluster node's peer discovery).
 rabbit_env() {
   export HOME="$RABBIT_DIR/home"   # private Erlang cookie for this node and its CLI
   export RABBITMQ_NODENAME="$RABBIT_NODE"
@@ -90,6 +91,7 @@ management.tcp.port = $RABBIT_MGMT_PORT
 disk_free_limit.absolute = 50MB
 log.file.level = warning
 log.console = false
+${RABBIT_EXTRA_CONF:-}
 CONF
   echo '[rabbitmq_management].' > "$RABBIT_DIR/enabled_plugins"
   # epmd is shared by every Erlang node on the machine; remember whether we started it,
