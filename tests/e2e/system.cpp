@@ -80,12 +80,16 @@ HttpReply HttpGet(int port, const std::string& path, std::chrono::seconds timeou
   return reply;
 }
 
+std::string ComponentOf(const std::string& name) { return name.substr(0, name.find('#')); }
+
 std::string System::StoreUrl(const std::string& name) const {
-  const char* variable = name == "provider" ? "CHOREO_PROVIDER_STORE_URL" : "CHOREO_STORE_URL";
-  if (auto process = options_.env.find(name); process != options_.env.end()) {
+  // Replicas share their component's store.
+  const std::string component = ComponentOf(name);
+  const char* variable = component == "provider" ? "CHOREO_PROVIDER_STORE_URL" : "CHOREO_STORE_URL";
+  if (auto process = options_.env.find(component); process != options_.env.end()) {
     if (auto url = process->second.find(variable); url != process->second.end()) return url->second;
   }
-  return "sqlite:" + dir_ + "/" + name + ".db";
+  return "sqlite:" + dir_ + "/" + component + ".db";
 }
 
 std::string System::CatalogPath() const { return std::string(CHOREO_SOURCE_DIR) + "/infra/catalog.json"; }
@@ -93,9 +97,10 @@ std::string System::CatalogPath() const { return std::string(CHOREO_SOURCE_DIR) 
 int System::HttpPort(const std::string& name) const { return std::stoi(Environment(name).at("CHOREO_HTTP_PORT")); }
 
 std::vector<std::string> System::Command(const std::string& name) const {
-  if (name == "provider") return {bin_dir_ + "/provider"};
-  if (name == "gateway") return {bin_dir_ + "/gateway"};
-  return {bin_dir_ + "/" + name + "-worker"};
+  const std::string component = ComponentOf(name);
+  if (component == "provider") return {bin_dir_ + "/provider"};
+  if (component == "gateway") return {bin_dir_ + "/gateway"};
+  return {bin_dir_ + "/" + component + "-worker"};
 }
 
 std::map<std::string, std::string> System::Environment(const std::string& name) const {
@@ -113,8 +118,10 @@ std::map<std::string, std::string> System::Environment(const std::string& name) 
       // The gateway's HTTP port: any free one, so parallel test runs never collide.
       {"CHOREO_GATEWAY_PORT", "0"},
   };
-  if (auto it = options_.env.find(name); it != options_.env.end()) {
-    for (const auto& [k, v] : it->second) env[k] = v;
+  for (const std::string& key : {ComponentOf(name), name}) {
+    if (auto it = options_.env.find(key); it != options_.env.end()) {
+      for (const auto& [k, v] : it->second) env[k] = v;
+    }
   }
   return env;
 }

@@ -23,11 +23,17 @@ namespace choreo::e2e {
 inline const std::vector<std::string> kWorkers = {"order", "inventory", "payment", "shipping", "notification"};
 
 struct SystemOptions {
+  // One URL, or several comma-separated (the nodes of a cluster).
   std::string amqp_url;
   std::string reservation_ttl = "5m";
-  // Extra environment per process name ("provider", "order", ...).
+  // Extra environment per component ("provider", "order", ...) or per process ("order#2"),
+  // the process's own winning.
   std::map<std::string, std::map<std::string, std::string>> env;
 };
+
+// A process is named after its component ("order", "gateway"), or "<component>#<n>" for
+// one more replica of it: same executable, same store, its own pid, log and environment.
+std::string ComponentOf(const std::string& name);
 
 class System {
  public:
@@ -38,7 +44,8 @@ class System {
 
   // Starts the provider and every worker and waits until the workers consume.
   void StartAll();
-  // Also accepts "gateway" (not started by StartAll): its HTTP port is any free one.
+  // Also accepts "gateway" (not started by StartAll): its HTTP port is any free one unless
+  // CHOREO_GATEWAY_PORT is set for it. Any name may carry a replica suffix ("order#2").
   void Start(const std::string& name);
   // Sends `signal` and reaps the process.
   void Kill(const std::string& name, int signal = SIGKILL);

@@ -20,11 +20,16 @@ struct AuditRunOptions {
   bool fail_on_dlq = true;
   // --json instead of the human report.
   bool json = false;
+  // The management API to read the DLQs from; "" = the test node's (CHOREO_TEST_MGMT_URL).
+  std::string mgmt_url;
+  // The System runs gateways: audit their store too (orders.accepted included).
+  bool with_gateway = false;
 };
 
-// The System has no gateway (tests publish order.placed themselves), so its store is
-// left out and orders.accepted is skipped; the order worker's orders stand for the
-// accepted ones. The DLQs are read through the management API of the test broker.
+// Unless with_gateway, the System has no gateway (tests publish order.placed themselves),
+// so its store is left out and orders.accepted is skipped; the order worker's orders
+// stand for the accepted ones. The DLQs are read through the management API of the test
+// broker.
 AuditRun Audit(const System& system, const AuditRunOptions& options = {});
 
 }  // namespace choreo::e2e

@@ -25,10 +25,10 @@ struct Credentials {
   std::string password;
 };
 
-// The management API uses the same user as AMQP; take it from the AMQP URL so no
+// The management API uses the same user as AMQP; take it from the (first) AMQP URL so no
 // credential is written in code.
-Credentials TestCredentials() {
-  Poco::URI uri(RequireEnv("CHOREO_TEST_AMQP_URL"));
+Credentials BrokerCredentials(const BrokerEndpoints& broker) {
+  Poco::URI uri(broker.amqp_urls.substr(0, broker.amqp_urls.find(',')));
   const std::string& info = uri.getUserInfo();
   auto colon = info.find(':');
   if (colon == std::string::npos) return {info, ""};
@@ -79,13 +79,33 @@ std::string UrlEncode(std::string_view segment) {
   return out;
 }
 
+BrokerEndpoints TestNode() { return {RequireEnv("CHOREO_TEST_AMQP_URL"), RequireEnv("CHOREO_TEST_MGMT_URL")}; }
+
+std::optional<BrokerEndpoints> TestCluster() {
+  const char* urls = std::getenv("CHOREO_TEST_CLUSTER_AMQP_URLS");
+  if (urls == nullptr || *urls == '\0') return std::nullopt;
+  std::string mgmt = RequireEnv("CHOREO_TEST_CLUSTER_MGMT_URLS");
+  return BrokerEndpoints{urls, mgmt.substr(0, mgmt.find(','))};
+}
+
+void ClusterCtl(const std::string& args) {
+  std::string cmd = RequireEnv("CHOREO_TEST_CLUSTER_CTL") + " " + args;
+  int rc = std::system(cmd.c_str());
+  if (rc != 0) throw std::runtime_error("'" + cmd + "' failed with status " + std::to_string(rc));
+}
+
 int ManagementRequest(const std::string& method, const std::string& path,
                       const std::string& request_body, std::string* body) {
-  Poco::URI base(RequireEnv("CHOREO_TEST_MGMT_URL"));
+  return ManagementRequest(TestNode(), method, path, request_body, body);
+}
+
+int ManagementRequest(const BrokerEndpoints& broker, const std::string& method, const std::string& path,
+                      const std::string& request_body, std::string* body) {
+  Poco::URI base(broker.mgmt_url);
   Poco::Net::HTTPClientSession session(base.getHost(), base.getPort());
   session.setTimeout(Poco::Timespan(10, 0));
   Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  Credentials creds = TestCredentials();
+  Credentials creds = BrokerCredentials(broker);
   Poco::Net::HTTPBasicCredentials(creds.user, creds.password).authenticate(request);
   request.setContentType("application/json");
   request.setContentLength(static_cast<std::streamsize>(request_body.size()));
@@ -98,20 +118,23 @@ int ManagementRequest(const std::string& method, const std::string& path,
   return static_cast<int>(response.getStatus());
 }
 
-TestVhost::TestVhost(std::string_view prefix) : name_(UniqueName(prefix)) {
+TestVhost::TestVhost(std::string_view prefix) : TestVhost(prefix, TestNode()) {}
+
+TestVhost::TestVhost(std::string_view prefix, BrokerEndpoints broker)
+    : name_(UniqueName(prefix)), broker_(std::move(broker)) {
   const std::string vh = UrlEncode(name_);
   std::string body;
-  int status = ManagementRequest("PUT", "/api/vhosts/" + vh, "{}", &body);
+  int status = ManagementRequest(broker_, "PUT", "/api/vhosts/" + vh, "{}", &body);
   if (status / 100 != 2) throw std::runtime_error("creating vhost " + name_ + ": HTTP " + std::to_string(status) + " " + body);
-  Credentials creds = TestCredentials();
-  status = ManagementRequest("PUT", "/api/permissions/" + vh + "/" + UrlEncode(creds.user),
+  Credentials creds = BrokerCredentials(broker_);
+  status = ManagementRequest(broker_, "PUT", "/api/permissions/" + vh + "/" + UrlEncode(creds.user),
                              R"({"configure":".*","write":".*","read":".*"})", &body);
   if (status / 100 != 2) throw std::runtime_error("granting vhost " + name_ + ": HTTP " + std::to_string(status) + " " + body);
 }
 
 TestVhost::~TestVhost() {
   try {
-    ManagementRequest("DELETE", "/api/vhosts/" + UrlEncode(name_), "");
+    ManagementRequest(broker_, "DELETE", "/api/vhosts/" + UrlEncode(name_), "");
   } catch (...) {
     // Best effort: a leftover vhost on a throwaway test node harms nothing, and a
     // destructor must not throw.
@@ -119,9 +142,14 @@ TestVhost::~TestVhost() {
 }
 
 std::string TestVhost::AmqpUrl() const {
-  std::string base = RequireEnv("CHOREO_TEST_AMQP_URL");
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/" + UrlEncode(name_);
+  std::string out;
+  std::istringstream urls(broker_.amqp_urls);
+  for (std::string base; std::getline(urls, base, ',');) {
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    if (base.empty()) continue;
+    out += (out.empty() ? "" : ",") + base + "/" + UrlEncode(name_);
+  }
+  return out;
 }
 
 void StopBroker() { RunCtl("stop"); }
