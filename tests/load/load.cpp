@@ -229,4 +229,19 @@ Target ParseTarget(std::string_view url) {
   return target;
 }
 
+std::vector<Target> ParseTargets(std::string_view urls) {
+  std::vector<Target> out;
+  while (true) {
+    const auto comma = urls.find(',');
+    std::string_view item = urls.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) throw std::invalid_argument("--url has an empty entry");
+    out.push_back(ParseTarget(item));
+    if (out.size() > 64) throw std::invalid_argument("--url names more than 64 gateways");
+    if (comma == std::string_view::npos) return out;
+    urls.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace choreo::load

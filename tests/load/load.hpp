@@ -70,5 +70,7 @@ struct Target {
   std::uint16_t port = 80;
 };
 Target ParseTarget(std::string_view url);
+// A comma-separated list of such URLs (at least one; at most 64).
+std::vector<Target> ParseTargets(std::string_view urls);
 
 }  // namespace choreo::load

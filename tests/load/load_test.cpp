@@ -80,6 +80,21 @@ TEST(Summarize, NearestRankPercentiles) {
   EXPECT_DOUBLE_EQ(Summarize({7}).p99, 7);
 }
 
+TEST(ParseTargets, CommaSeparatedGatewaysEachLoopbackOnly) {
+  auto targets = ParseTargets("http://127.0.0.1:18080, http://localhost:18081/");
+  ASSERT_EQ(targets.size(), 2u);
+  EXPECT_EQ(targets[0].port, 18080);
+  EXPECT_EQ(targets[1].host, "127.0.0.1");
+  EXPECT_EQ(targets[1].port, 18081);
+  EXPECT_EQ(ParseTargets("http://127.0.0.1:1").size(), 1u);
+  EXPECT_THROW(ParseTargets(""), std::invalid_argument);
+  EXPECT_THROW(ParseTargets("http://127.0.0.1:1,,http://127.0.0.1:2"), std::invalid_argument);
+  EXPECT_THROW(ParseTargets("http://127.0.0.1:1,http://example.com:2"), std::invalid_argument);
+  std::string many;
+  for (int i = 0; i < 65; ++i) many += (i ? "," : "") + std::string("http://127.0.0.1:1");
+  EXPECT_THROW(ParseTargets(many), std::invalid_argument);
+}
+
 TEST(ParseTarget, LoopbackOnly) {
   auto t = ParseTarget("http://127.0.0.1:18080");
   EXPECT_EQ(t.host, "127.0.0.1");

@@ -46,7 +46,8 @@ constexpr int kExitUnexpectedOnly = 3;
 
 struct Settings {
   std::string url;
-  Target target;
+  // One or more gateways; client thread i talks to targets[i % size].
+  std::vector<Target> targets;
   std::size_t orders = 0;
   double rate = 0;
   int concurrency = 1;
@@ -103,7 +104,9 @@ struct HttpReply {
 
 class Client {
  public:
-  Client(const Settings& settings) : session_(settings.target.host, settings.target.port) {
+  Client(const Settings& settings, std::size_t index)
+      : session_(settings.targets[index % settings.targets.size()].host,
+                 settings.targets[index % settings.targets.size()].port) {
     session_.setKeepAlive(true);
     session_.setTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(settings.request_timeout).count()));
   }
@@ -158,10 +161,10 @@ class LoadRun {
       std::fflush(stdout);
     }
     std::vector<std::thread> pollers;
-    for (int i = 0; i < s_.poll_concurrency; ++i) pollers.emplace_back([this] { PollLoop(); });
+    for (int i = 0; i < s_.poll_concurrency; ++i) pollers.emplace_back([this, i] { PollLoop(i); });
     std::thread progress([this] { ProgressLoop(); });
     std::vector<std::thread> submitters;
-    for (int i = 0; i < s_.concurrency; ++i) submitters.emplace_back([this] { SubmitLoop(); });
+    for (int i = 0; i < s_.concurrency; ++i) submitters.emplace_back([this, i] { SubmitLoop(i); });
     for (auto& t : submitters) t.join();
     submit_end_ = Clock::now();
     submitting_done_ = true;
@@ -201,8 +204,8 @@ class LoadRun {
   }
 
   // ------------------------------------------------------------------ submission
-  void SubmitLoop() {
-    Client client(s_);
+  void SubmitLoop(std::size_t index) {
+    Client client(s_, index);
     while (true) {
       const std::size_t i = next_.fetch_add(1);
       if (i >= s_.orders) return;
@@ -309,8 +312,8 @@ class LoadRun {
   }
 
   // ------------------------------------------------------------------ settling
-  void PollLoop() {
-    Client client(s_);
+  void PollLoop(std::size_t index) {
+    Client client(s_, index);
     while (true) {
       std::size_t i = 0;
       Clock::time_point due;
@@ -581,7 +584,7 @@ int main(int argc, char** argv) {
                         "Mix kinds: ok, decline, flaky, slow, insufficient, rejected_destination, rare, duplicate.\n"
                         "Exit status: 0 all as expected; 1 failures (POST, not terminal, 404); 2 usage; 3 only\n"
                         "orders whose outcome differs from what their kind leads to expect.");
-  flags.Add("url", "CHOREO_LOAD_URL", "http://127.0.0.1:8080", "gateway base URL (127.0.0.1 only)")
+  flags.Add("url", "CHOREO_LOAD_URL", "http://127.0.0.1:8080", "gateway base URL (127.0.0.1 only); several comma-separated: client threads take turns")
       .Add("orders", "", "100", "submissions (new orders and duplicates)")
       .Add("rate", "", "20", "submissions per second (0: as fast as the clients go)")
       .Add("concurrency", "", "4", "client threads, one keep-alive connection each")
@@ -609,7 +612,7 @@ int main(int argc, char** argv) {
     }
     if (!flags.Positional().empty()) throw config::UsageError("unexpected argument '" + flags.Positional().front() + "'");
     settings.url = flags.Get("url");
-    settings.target = load::ParseTarget(settings.url);
+    settings.targets = load::ParseTargets(settings.url);
     const auto orders = flags.GetInt("orders");
     if (orders < 1 || orders > 10'000'000) throw config::UsageError("--orders must be from 1 to 10000000");
     settings.orders = static_cast<std::size_t>(orders);
