@@ -1,7 +1,37 @@
 # Functions of infra/chaos: the seeded fault plan, the faults themselves, healing,
-# quiescence and the audit. Source after common.sh and system.sh; infra/chaos sets BIN,
-# CHAOS_VAR, SERVICES, SERVICE_CMD, READY_URL, WORKERS, STORES, PROVIDER_PORT, MGMT_URL.
+# quiescence and the audit. Source after common.sh and system.sh (and cluster.sh in the
+# cluster profile); infra/chaos sets BIN, CHAOS_VAR, CLUSTER, SERVICES, SERVICE_CMD,
+# READY_URL, WORKERS, WORKER_PROCS, GATEWAYS, STORES, store_url, PROVIDER_PORT, MGMT_URL.
 # shellcheck shell=bash
+
+# ------------------------------------------------------------------ the broker and store
+# One node, or the cluster and its PostgreSQL server.
+broker_start() {
+  if [ "$CLUSTER" = 1 ]; then
+    cluster_start
+    pg_start
+    local s
+    for s in "${STORES[@]}"; do
+      psql -h 127.0.0.1 -p "$PG_PORT" -U choreo -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$s'" | grep -q 1 \
+        || createdb -h 127.0.0.1 -p "$PG_PORT" -U choreo "$s"
+    done
+  else
+    rabbit_start
+  fi
+}
+broker_stop() {
+  if [ "$CLUSTER" = 1 ]; then cluster_stop; pg_stop; else rabbit_stop; fi
+}
+# rabbitmqctl against the single node, or against the first cluster node that answers.
+broker_ctl() {
+  if [ "$CLUSTER" != 1 ]; then rabbit_ctl "$@"; return; fi
+  local i
+  for i in 1 2 3; do
+    cluster_node_running "$i" || continue
+    cluster_node_ctl "$i" "$@" && return 0
+  done
+  return 1
+}
 
 now_ms() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
 
@@ -23,6 +53,9 @@ wait_ready() {
 # and only here, so one seed always gives the same plan (kinds, times, targets,
 # parameters), whatever happens while it runs.
 FAULT_KINDS=(worker_kill gateway_kill broker_restart provider_5xx provider_latency redelivery)
+if [ "${CLUSTER:-0}" = 1 ]; then
+  FAULT_KINDS=(worker_kill gateway_kill node_kill pg_restart provider_5xx provider_latency redelivery)
+fi
 PLAN_AT_MS=() PLAN_KIND=() PLAN_TARGET=() PLAN_A=() PLAN_B=()
 PLAN_WINDOW_S=0
 declare -A FAULTS_DONE=() FAULT_DETAIL=()
@@ -62,11 +95,17 @@ plan_faults() {
     PLAN_TARGET[i]="" PLAN_A[i]=0 PLAN_B[i]=0
     case "${kinds[i]}" in
       worker_kill|redelivery)
-        rnd ${#WORKERS[@]}; PLAN_TARGET[i]="${WORKERS[R]}-worker"
+        rnd ${#WORKER_PROCS[@]}; PLAN_TARGET[i]="${WORKER_PROCS[R]}"
         rnd 2500; PLAN_A[i]=$(( 300 + R )) ;;                 # down for A ms
       gateway_kill)
-        PLAN_TARGET[i]=gateway
+        rnd ${#GATEWAYS[@]}; PLAN_TARGET[i]="${GATEWAYS[R]}"
         rnd 2000; PLAN_A[i]=$(( 200 + R )) ;;
+      node_kill)
+        rnd 3; PLAN_TARGET[i]=$(( R + 1 ))                    # broker node
+        rnd 5000; PLAN_A[i]=$(( 1000 + R )) ;;                # down for A ms
+      pg_restart)
+        rnd 2; if [ "$R" = 0 ]; then PLAN_TARGET[i]=immediate; else PLAN_TARGET[i]=fast; fi
+        rnd 3000; PLAN_A[i]=$(( 500 + R )) ;;                 # down for A ms
       broker_restart)
         rnd 3; if [ "$R" = 0 ]; then PLAN_TARGET[i]=node; else PLAN_TARGET[i]=app; fi
         rnd 5000; PLAN_A[i]=$(( 1000 + R )) ;;                # down for A ms
@@ -120,11 +159,11 @@ kill_and_restart() {
 # Unacknowledged deliveries per queue, live from the node (the management API's figures
 # lag by its 5 s statistics interval).
 queue_unacked() {
-  rabbit_ctl list_queues name messages_unacknowledged --no-table-headers 2>/dev/null | awk -v q="$1" '$1 == q {print $2}'
+  broker_ctl list_queues name messages_unacknowledged --no-table-headers 2>/dev/null | awk -v q="$1" '$1 == q {print $2}'
 }
 
 fault_redelivery() {
-  local name="$1" down_ms="$2" queue="${1%-worker}" unacked="" pid i
+  local name="$1" down_ms="$2" queue="${1%%-worker*}" unacked="" pid i
   # Freeze the consumer (SIGSTOP) at a random instant, maybe in the middle of a batch it
   # has committed but not acked, and let the broker hand it more deliveries; once the
   # broker shows it holding unacked deliveries, SIGKILL it. They are all redelivered to
@@ -162,6 +201,34 @@ fault_broker() {
     rabbit_ctl start_app >/dev/null || { log "chaos: warning: start_app failed; restarting the node"; rabbit_stop; rabbit_start; }
   fi
   count_fault broker_restart "$variant"
+}
+
+# SIGKILL of one broker node, restarted after down_ms; returns once it is back in the
+# cluster, so the next node kill never takes a second node of three (quorum queues need a
+# majority).
+fault_node_kill() {
+  local node="$1" down_ms="$2"
+  fault_log "node_kill: SIGKILL broker node $node, restart after ${down_ms} ms"
+  cluster_node_kill "$node" >/dev/null 2>&1
+  sleep_ms "$down_ms"
+  cluster_node_start "$node" 2>/dev/null || log "chaos: warning: node $node did not restart"
+  local i
+  for i in $(seq 1 120); do
+    [ "$(cluster_running_nodes "$node" | wc -l)" -ge 3 ] && break
+    sleep 0.5
+  done
+  count_fault node_kill
+}
+
+# PostgreSQL stopped (immediate: as a crash, no checkpoint; fast: as an operator's restart)
+# and started again after down_ms. Every worker's store circuit opens meanwhile.
+fault_pg_restart() {
+  local mode="$1" down_ms="$2"
+  fault_log "pg_restart: PostgreSQL stop -m $mode, start again after ${down_ms} ms"
+  pg_as_owner "$(pg_bin pg_ctl)" -D "$PG_DIR/data" -m "$mode" -w stop >/dev/null 2>&1 || log "chaos: warning: pg stop failed"
+  sleep_ms "$down_ms"
+  pg_start >/dev/null 2>&1 || log "chaos: warning: pg did not start"
+  count_fault pg_restart "$mode"
 }
 
 provider_faults() {
@@ -244,8 +311,10 @@ run_fault_plan() {
         fault_log "worker_kill: SIGKILL ${PLAN_TARGET[i]}, restart after ${PLAN_A[i]} ms"
         kill_and_restart "${PLAN_TARGET[i]}" "${PLAN_A[i]}" && count_fault worker_kill ;;
       gateway_kill)
-        fault_log "gateway_kill: SIGKILL gateway, restart after ${PLAN_A[i]} ms"
-        kill_and_restart gateway "${PLAN_A[i]}" && count_fault gateway_kill ;;
+        fault_log "gateway_kill: SIGKILL ${PLAN_TARGET[i]}, restart after ${PLAN_A[i]} ms"
+        kill_and_restart "${PLAN_TARGET[i]}" "${PLAN_A[i]}" && count_fault gateway_kill ;;
+      node_kill) fault_node_kill "${PLAN_TARGET[i]}" "${PLAN_A[i]}" ;;
+      pg_restart) fault_pg_restart "${PLAN_TARGET[i]}" "${PLAN_A[i]}" ;;
       redelivery) fault_redelivery "${PLAN_TARGET[i]}" "${PLAN_A[i]}" ;;
       broker_restart) fault_broker "${PLAN_TARGET[i]}" "${PLAN_A[i]}" ;;
       provider_5xx) fault_provider_5xx "${PLAN_TARGET[i]}" "${PLAN_A[i]}" "${PLAN_B[i]}" ;;
@@ -262,7 +331,11 @@ run_fault_plan() {
 heal_all() {
   provider_fault_wait
   provider_faults '{}' 2>/dev/null || true
-  if ! rabbit_running; then
+  if [ "$CLUSTER" = 1 ]; then
+    local node
+    for node in 1 2 3; do cluster_node_running "$node" || cluster_node_start "$node" 2>/dev/null || true; done
+    pg_running || pg_start >/dev/null 2>&1 || true
+  elif ! rabbit_running; then
     rabbit_ctl start_app >/dev/null 2>&1 || true
     rabbit_running || rabbit_start
   fi
@@ -278,11 +351,11 @@ QUIET_DETAIL=""
 wait_quiescent() {
   local seconds="$1" deadline=$(( $(date +%s) + $1 )) calm=0 queued pending s n
   while [ "$(date +%s)" -lt "$deadline" ]; do
-    queued="$(rabbit_ctl list_queues name messages --no-table-headers 2>/dev/null \
+    queued="$(broker_ctl list_queues name messages --no-table-headers 2>/dev/null \
       | awk '$1 !~ /\.dlq$/ && $1 !~ /\.delay$/ {s += $2} END {print s + 0}')" || queued=unknown
     pending=0
     for s in "${STORES[@]}"; do
-      n="$("$BIN/choreo-admin" outbox status --store "sqlite:$CHAOS_VAR/data/$s.db" --json 2>/dev/null \
+      n="$("$BIN/choreo-admin" outbox status --store "$(store_url "$s")" --json 2>/dev/null \
         | sed -n 's/^ *"pending": *\([0-9]*\).*/\1/p')"
       pending=$(( pending + ${n:-1} ))
     done
@@ -303,14 +376,15 @@ wait_quiescent() {
 # minimal stand-in: dead-letter queues empty, no effect twice in the provider's ledger.
 AUDIT_SUMMARY=""
 run_audit() {
-  local rc=0
+  local rc=0 s stores=()
+  for s in "${STORES[@]}"; do stores+=("--$s-store=$(store_url "$s")"); done
   if "$BIN/choreo-admin" audit --help >/dev/null 2>&1; then
     set +e
-    "$BIN/choreo-admin" audit --var-dir "$CHAOS_VAR" --catalog "$CHOREO_ROOT/infra/catalog.json" --mgmt-url "$MGMT_URL" \
+    "$BIN/choreo-admin" audit --var-dir "$CHAOS_VAR" "${stores[@]}" --catalog "$CHOREO_ROOT/infra/catalog.json" --mgmt-url "$MGMT_URL" \
       | tee "$CHAOS_VAR/chaos/audit.out"
     rc=${PIPESTATUS[0]}
     set -e
-    "$BIN/choreo-admin" audit --var-dir "$CHAOS_VAR" --catalog "$CHOREO_ROOT/infra/catalog.json" --mgmt-url "$MGMT_URL" --json \
+    "$BIN/choreo-admin" audit --var-dir "$CHAOS_VAR" "${stores[@]}" --catalog "$CHOREO_ROOT/infra/catalog.json" --mgmt-url "$MGMT_URL" --json \
       > "$CHAOS_VAR/chaos/audit.json" 2>/dev/null || true
     if [ "$rc" = 0 ]; then AUDIT_SUMMARY="clean (choreo-admin audit exit 0)"
     else AUDIT_SUMMARY="VIOLATIONS (choreo-admin audit exit $rc, see above and $CHAOS_VAR/chaos/audit.out)"; fi
@@ -318,7 +392,7 @@ run_audit() {
   fi
   echo "FALLBACK CHECK: this build has no 'choreo-admin audit'; checking only DLQs and duplicate provider effects"
   local dlq db="$CHAOS_VAR/data/provider.db" dup_charges dup_refunds dup_emails
-  dlq="$(rabbit_ctl list_queues name messages --no-table-headers 2>/dev/null | awk '$1 ~ /\.dlq$/ {s += $2} END {print s + 0}')"
+  dlq="$(broker_ctl list_queues name messages --no-table-headers 2>/dev/null | awk '$1 ~ /\.dlq$/ {s += $2} END {print s + 0}')"
   dup_charges="$(sqlite3 "$db" "SELECT COUNT(*) FROM (SELECT order_id FROM provider_charges WHERE status = 'captured' GROUP BY order_id HAVING COUNT(*) > 1)")"
   dup_refunds="$(sqlite3 "$db" "SELECT COUNT(*) FROM (SELECT charge_id FROM provider_refunds GROUP BY charge_id HAVING COUNT(*) > 1)")"
   dup_emails="$(sqlite3 "$db" "SELECT COUNT(*) FROM (SELECT order_id FROM provider_emails GROUP BY order_id HAVING COUNT(*) > 1)")"

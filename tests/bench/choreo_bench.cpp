@@ -17,6 +17,9 @@
 //            orders/s to a terminal event, then submit -> terminal latency at 50% of it
 //   gateway  `wrk -t2 -c32` POST /orders against the gateway process, then against a bare
 //            Poco HTTPServer (poco-bare-bench) with the same settings
+//   cluster  the saga phase in the cluster profile: a three-node cluster (quorum queues with
+//            three members), PostgreSQL stores, two replicas of every worker; its sustained
+//            rate as a ratio to the embedded saga's of the same run
 // Peak RSS (VmHWM) of every system process is read before it stops.
 #include <signal.h>
 #include <sys/wait.h>
@@ -35,6 +38,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -48,6 +53,7 @@
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/log/log.hpp"
+#include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 #include "choreo/worker/worker.hpp"
 #include "system.hpp"
@@ -61,7 +67,7 @@ using namespace std::chrono_literals;
 
 struct Args {
   std::string out;
-  std::set<std::string> phases = {"raw", "worker", "saga", "gateway"};
+  std::set<std::string> phases = {"raw", "worker", "saga", "gateway", "cluster"};
   int hop_messages = 20000;
   int saga_orders = 6000;
   double latency_seconds = 10;
@@ -69,6 +75,11 @@ struct Args {
   std::size_t worker_batch = worker::WorkerOptions{}.batch_size;
   double latency_rate = 0;  // orders/s of the paced saga phase; 0 = half the sustained rate
   std::string work_dir;
+  // The cluster phase's parts, to tell which one costs what (the capacity model):
+  // broker "cluster" or "single" (the single test node), stores "postgres" or "sqlite".
+  std::string cluster_broker = "cluster";
+  std::string cluster_stores = "postgres";
+  int cluster_replicas = 2;
 };
 
 Args Parse(int argc, char** argv) {
@@ -76,9 +87,11 @@ Args Parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
-      std::cout << "usage: choreo-bench [--out FILE] [--phases raw,worker,saga,gateway] [--hop-messages N]\n"
+      std::cout << "usage: choreo-bench [--out FILE] [--phases raw,worker,saga,gateway,cluster] [--hop-messages N]\n"
                    "                    [--saga-orders N] [--latency-seconds S] [--wrk-seconds S] [--worker-batch N]\n"
-                   "                    [--latency-rate ORDERS_PER_S] [--work-dir DIR]\n";
+                   "                    [--latency-rate ORDERS_PER_S] [--work-dir DIR]\n"
+                   "                    [--cluster-broker cluster|single] [--cluster-stores postgres|sqlite]\n"
+                   "                    [--cluster-replicas N]\n";
       std::exit(0);
     }
     if (i + 1 >= argc) throw std::invalid_argument("missing value for " + flag);
@@ -95,8 +108,14 @@ Args Parse(int argc, char** argv) {
     else if (flag == "--work-dir") a.work_dir = value;
     else if (flag == "--worker-batch") a.worker_batch = std::stoul(value);
     else if (flag == "--latency-rate") a.latency_rate = std::stod(value);
+    else if (flag == "--cluster-broker") a.cluster_broker = value;
+    else if (flag == "--cluster-stores") a.cluster_stores = value;
+    else if (flag == "--cluster-replicas") a.cluster_replicas = std::stoi(value);
     else throw std::invalid_argument("unknown flag " + flag);
   }
+  if (a.cluster_broker != "cluster" && a.cluster_broker != "single") throw std::invalid_argument("--cluster-broker is cluster or single");
+  if (a.cluster_stores != "postgres" && a.cluster_stores != "sqlite") throw std::invalid_argument("--cluster-stores is postgres or sqlite");
+  if (a.cluster_replicas < 1 || a.cluster_replicas > 8) throw std::invalid_argument("--cluster-replicas is 1..8");
   if (a.work_dir.empty()) {
     a.work_dir = (std::filesystem::temp_directory_path() / testing::UniqueName("choreo-bench")).string();
   }
@@ -340,13 +359,14 @@ struct SagaResult {
   json rss = json::object();
 };
 
-SagaResult Saga(const Args& args) {
+// The saga measured on a running System whose broker (vhost) is `amqp_url`: a burst for
+// the sustained rate, then paced orders at half of it for the latency. `processes` are
+// the System's process names whose peak RSS is reported.
+SagaResult RunSaga(const Args& args, e2e::System& system, const std::string& amqp_url,
+                   const std::vector<std::string>& processes) {
   SagaResult result;
-  testing::TestVhost vhost("bench-saga");
-  e2e::System system({.amqp_url = vhost.AmqpUrl()});
-  system.StartAll();
-  e2e::TerminalWatcher watcher(vhost.AmqpUrl());
-  amqp::Connection connection({.url = vhost.AmqpUrl(), .connection_name = "bench-saga-publisher"});
+  e2e::TerminalWatcher watcher(amqp_url);
+  amqp::Connection connection({.url = amqp_url, .connection_name = "bench-saga-publisher"});
   amqp::Publisher publisher(connection, amqp::PublisherOptions{.window = 256});
   long failed = 0;
   auto check = [&](const std::vector<amqp::PublishResult>& results) {
@@ -391,7 +411,7 @@ SagaResult Saga(const Args& args) {
 
   // Let the work the burst left behind (e-mails, mostly) drain first, so the paced orders
   // are measured in a steady state rather than behind a backlog.
-  amqp::Connection inspect({.url = vhost.AmqpUrl(), .connection_name = "bench-saga-inspect"});
+  amqp::Connection inspect({.url = amqp_url, .connection_name = "bench-saga-inspect"});
   testing::WaitFor(
       [&] {
         watcher.Poll(0ms);
@@ -422,10 +442,61 @@ SagaResult Saga(const Args& args) {
   result.p99_ms = Percentile(ms, 0.99);
   result.max_ms = Percentile(ms, 1.0);
   for (const auto& id : burst) result.confirmed += watcher.Outcome(id) == "CONFIRMED";
-  for (const std::string name : {"provider", "order", "inventory", "payment", "shipping", "notification"}) {
-    result.rss[name == "provider" ? name : name + "-worker"] = PeakRssMb(system.Pid(name));
+  for (const std::string& name : processes) {
+    const std::string component = e2e::ComponentOf(name);
+    const std::string replica = name.size() > component.size() ? name.substr(component.size()) : "";
+    result.rss[(component == "provider" ? component : component + "-worker") + replica] = PeakRssMb(system.Pid(name));
   }
   return result;
+}
+
+// The embedded profile: one process per worker, SQLite stores, the single test node.
+SagaResult Saga(const Args& args) {
+  testing::TestVhost vhost("bench-saga");
+  e2e::System system({.amqp_url = vhost.AmqpUrl()});
+  system.StartAll();
+  std::vector<std::string> processes = {"provider"};
+  processes.insert(processes.end(), e2e::kWorkers.begin(), e2e::kWorkers.end());
+  return RunSaga(args, system, vhost.AmqpUrl(), processes);
+}
+
+// The cluster profile: the three-node test cluster (CHOREO_TEST_CLUSTER_*), a PostgreSQL
+// database (schema) per component on CHOREO_TEST_PG_URL, two replicas of every worker.
+SagaResult ClusterSaga(const Args& args) {
+  std::optional<testing::BrokerEndpoints> cluster =
+      args.cluster_broker == "single" ? std::optional(testing::TestNode()) : testing::TestCluster();
+  if (!cluster) throw std::runtime_error("the cluster phase needs CHOREO_TEST_CLUSTER_AMQP_URLS (infra/bench starts one)");
+  testing::TestVhost vhost("bench-cluster", *cluster);
+  std::vector<std::unique_ptr<testing::TestDatabase>> stores;
+  e2e::SystemOptions options{.amqp_url = vhost.AmqpUrl()};
+  if (args.cluster_stores == "postgres") {
+    for (const auto& w : e2e::kWorkers) {
+      stores.push_back(std::make_unique<testing::TestDatabase>(testing::DbKind::kPostgres, w));
+      options.env[w]["CHOREO_STORE_URL"] = stores.back()->Url();
+    }
+  }
+  e2e::System system(options);
+  system.StartAll();
+  std::vector<std::string> processes = {"provider"};
+  for (const auto& w : e2e::kWorkers) {
+    processes.push_back(w);
+    for (int r = 2; r <= args.cluster_replicas; ++r) {
+      system.Start(w + "#" + std::to_string(r));
+      processes.push_back(w + "#" + std::to_string(r));
+    }
+  }
+  amqp::Connection probe({.url = vhost.AmqpUrl(), .connection_name = "bench-cluster-probe"});
+  if (!testing::WaitFor(
+          [&] {
+            return std::all_of(e2e::kWorkers.begin(), e2e::kWorkers.end(),
+                               [&](const std::string& w) {
+                                 return probe.InspectQueue(w).consumer_count >= static_cast<uint32_t>(args.cluster_replicas);
+                               });
+          },
+          60s, 100ms)) {
+    throw std::runtime_error("cluster: not every worker consumes with all its replicas");
+  }
+  return RunSaga(args, system, vhost.AmqpUrl(), processes);
 }
 
 // ------------------------------------------------------------------ 4. gateway vs bare Poco
@@ -562,6 +633,20 @@ int Run(const Args& args) {
     out["saga_confirmed"] = saga.confirmed;
     for (auto& [name, mb] : saga.rss.items()) out["rss_mb"][name] = mb;
   }
+  if (args.phases.count("cluster")) {
+    std::printf("cluster saga (%s broker, %s stores, %d replicas; %d orders, then %.0f s paced)...\n",
+                args.cluster_broker.c_str(), args.cluster_stores.c_str(), args.cluster_replicas, args.saga_orders,
+                args.latency_seconds);
+    out["cluster_setup"] = args.cluster_broker + " broker, " + args.cluster_stores + " stores, " +
+                           std::to_string(args.cluster_replicas) + " replicas";
+    SagaResult saga = ClusterSaga(args);
+    out["cluster_saga_orders_per_s"] = saga.orders_per_s;
+    out["cluster_saga_latency_rate_per_s"] = saga.latency_rate;
+    out["cluster_saga_p50_ms"] = saga.p50_ms;
+    out["cluster_saga_p99_ms"] = saga.p99_ms;
+    out["cluster_saga_max_ms"] = saga.max_ms;
+    for (auto& [name, mb] : saga.rss.items()) out["rss_mb"]["cluster " + name] = mb;
+  }
   if (args.phases.count("gateway")) {
     std::printf("gateway POST /orders vs bare Poco (wrk -t2 -c32 -d%ds)...\n", args.wrk_seconds);
     GatewayResult gw = Gateway(args);
@@ -586,6 +671,9 @@ int Run(const Args& args) {
   if (out.contains("raw_hop_per_s") && out.contains("worker_hop_per_s")) {
     out["worker_hop_ratio"] = num("worker_hop_per_s") / num("raw_hop_per_s");
   }
+  if (out.contains("cluster_saga_orders_per_s") && num("saga_orders_per_s") > 0) {
+    out["cluster_saga_ratio"] = num("cluster_saga_orders_per_s") / num("saga_orders_per_s");
+  }
   if (out.contains("gateway_accepted_per_s") && num("poco_bare_per_s") > 0) {
     out["gateway_ratio"] = num("gateway_accepted_per_s") / num("poco_bare_per_s");
   }
@@ -598,6 +686,10 @@ int Run(const Args& args) {
   rows.push_back({"saga p50 at " + val("saga_latency_rate_per_s") + "/s (ms)", val("saga_p50_ms", 1), "", ""});
   rows.push_back({"saga p99 at " + val("saga_latency_rate_per_s") + "/s (ms)", val("saga_p99_ms", 1), "",
                   "< 250 at 500/s"});
+  rows.push_back({"cluster saga sustained (orders/s)", val("cluster_saga_orders_per_s"), pct("cluster_saga_ratio"),
+                  ">= 50 % of embedded saga"});
+  rows.push_back({"cluster saga p99 at " + val("cluster_saga_latency_rate_per_s") + "/s (ms)", val("cluster_saga_p99_ms", 1),
+                  "", "< 500 at half its rate"});
   rows.push_back({"bare Poco handler (req/s)", val("poco_bare_per_s"), "100 %", ""});
   rows.push_back({"gateway POST /orders accepted/s", val("gateway_accepted_per_s"), pct("gateway_ratio"),
                   ">= 40 % of bare"});
