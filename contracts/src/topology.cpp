@@ -20,9 +20,9 @@ constexpr Exchange kExchanges[] = {
 
 namespace c = components;
 
-// DESIGN section 1. The order worker follows every business event of the flow to drive
-// its state machine; it does not consume its own events, notification.sent, or
-// inventory's private deadline.
+// The order flow (docs/architecture.md). The order worker follows every business event
+// of the flow to drive its state machine; it does not consume its own events,
+// notification.sent, or inventory's private deadline.
 constexpr Subscription kSubscriptions[] = {
     {c::kOrder, OrderPlaced::kType},
     {c::kOrder, InventoryReserved::kType},

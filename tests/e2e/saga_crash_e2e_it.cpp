@@ -1,5 +1,6 @@
 // Workers SIGKILLed mid-stream and restarted: every order still reaches exactly one
-// terminal state, and no effect (charge, refund, e-mail, stock) happens twice (issue 4).
+// terminal state, and no effect (charge, refund, e-mail, stock) happens twice: the
+// exactly-once effects of docs/architecture.md, Delivery guarantees.
 #include <gtest/gtest.h>
 
 #include <random>

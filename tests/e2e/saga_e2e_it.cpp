@@ -1,5 +1,5 @@
 // The whole choreography with real processes (provider stand-in + the five workers) on a
-// real broker, order.placed published directly (DESIGN.md section 1; issue 4).
+// real broker, order.placed published directly (the order flow of docs/architecture.md).
 #include <gtest/gtest.h>
 
 #include <algorithm>

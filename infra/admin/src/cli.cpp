@@ -147,8 +147,8 @@ the oldest pending row and when the last row was sent.
 constexpr const char* kAuditUsage = R"(Usage: choreo-admin audit [--var-dir DIR] [--<component>-store URL ...] [--catalog PATH]
                           [--allow-in-flight[=AGE]] [--no-broker] [--fail-on-dlq] [--verbose] [--json]
 
-Checks the guarantees of DESIGN.md section 4 across every component's store, the provider
-stand-in's ledger and the dead-letter queues:
+Checks the delivery guarantees (docs/architecture.md) across every component's store, the
+provider stand-in's ledger and the dead-letter queues:
   orders.known        every order the gateway accepted is known to the order worker
   orders.terminal     ... and is CONFIRMED or CANCELLED
   orders.accepted     no state, charge, refund or e-mail for an order never accepted

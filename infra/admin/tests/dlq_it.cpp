@@ -108,7 +108,8 @@ class AdminDlqTest : public ::testing::Test {
   Endpoints endpoints_;
 };
 
-// The main story: poison -> DLQ -> show -> dry run -> fix -> replay -> applied once.
+// The operator's main story (docs/operations.md): poison -> DLQ -> show -> dry run -> fix ->
+// replay -> applied once.
 TEST_F(AdminDlqTest, PoisonMessageIsShownDryRunChangesNothingReplayAppliesItOnce) {
   TestDatabase db(DbKind::kSqlite, "admin-worker");
   testing::FakeWorker worker(vhost_->AmqpUrl(), db.Url(), kWorkQueue);

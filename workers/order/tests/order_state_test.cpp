@@ -1,5 +1,5 @@
 // The order state machine without I/O: every (state, event) pair, and every arrival
-// order of the events of each flow of DESIGN section 1.
+// order of the events of each flow of docs/architecture.md, The order flow.
 #include "choreo/order/order_state.hpp"
 
 #include <gtest/gtest.h>

@@ -4,7 +4,8 @@
 
 namespace choreo::contracts {
 
-// One durable topic exchange per bounded context (DESIGN section 3).
+// One durable topic exchange per bounded context; the routing key is the event type
+// (docs/architecture.md, Messaging topology).
 namespace exchanges {
 inline constexpr std::string_view kOrders = "orders";
 inline constexpr std::string_view kInventory = "inventory";

@@ -15,8 +15,9 @@
 //   <q>.retry.N  (N = 1..kRetryDelays.size()) hold a message for kRetryDelays[N-1], then
 //                dead-letter it back to <q> through the default exchange. The worker
 //                publishes a failed message to the step it has reached and acks the
-//                original; the attempt number is read from the x-death header. The
-//                routing key then is the queue name: dispatch on the envelope's type.
+//                original; the attempt number travels in the x-choreo-attempt header
+//                (dead_letter.hpp says why not x-death). The routing key then is the
+//                queue name: dispatch on the envelope's type.
 // Every queue is a durable quorum queue; those that dead-letter use
 // x-dead-letter-strategy=at-least-once with x-overflow=reject-publish so that
 // dead-lettering cannot lose a message.
@@ -66,7 +67,7 @@ struct Subscription {
   Delivery delivery = Delivery::kBinding;
 };
 
-// Who consumes what (DESIGN section 1), grouped by worker.
+// Who consumes what, grouped by worker: the order flow of docs/architecture.md.
 std::span<const Subscription> Subscriptions();
 
 using ArgumentValue = std::variant<std::string, std::int64_t>;

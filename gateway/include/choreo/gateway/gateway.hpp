@@ -1,5 +1,5 @@
 #pragma once
-// The HTTP gateway (DESIGN.md section 5) as an object, so main() and the integration
+// The HTTP gateway (docs/gateway.md) as an object, so main() and the integration
 // tests run the same thing: a Poco HTTP server with a bounded thread pool and queue, and
 // a choreo::worker::Worker named "gateway" on a background thread whose handlers keep
 // the read model and whose relay publishes order.placed.

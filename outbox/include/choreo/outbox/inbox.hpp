@@ -1,5 +1,6 @@
 #pragma once
-// The inbox (DESIGN.md section 4, consumer side): handling a message is one transaction
+// The inbox (consumer side of docs/architecture.md, Delivery guarantees): handling a
+// message is one transaction
 // that records (consumer, message id) together with the handler's effects. A redelivered
 // or republished message finds its row and is acknowledged without effect.
 //

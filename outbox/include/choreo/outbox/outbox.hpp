@@ -1,5 +1,6 @@
 #pragma once
-// The transactional outbox (DESIGN.md section 4, producer side): a component appends the
+// The transactional outbox (producer side of docs/architecture.md, Delivery guarantees):
+// a component appends the
 // messages it wants to send inside the same store transaction as its business change, so
 // both commit or neither does. The Relay (relay.hpp) publishes committed rows later.
 #include <chrono>

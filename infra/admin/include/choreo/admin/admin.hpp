@@ -1,5 +1,5 @@
 #pragma once
-// The logic of `choreo-admin` (DESIGN.md section 6) as a library, so tests drive it in
+// The logic of `choreo-admin` (docs/operations.md) as a library, so tests drive it in
 // process and main.cpp stays a thin shell around RunCli (cli.hpp).
 //
 // Reading a dead-letter queue never loses a message: every command takes messages with

@@ -1,6 +1,7 @@
 #pragma once
-// `choreo-admin audit`: checks the delivery guarantees of DESIGN.md section 4 across every
-// component's store, the provider stand-in's ledger and the dead-letter queues.
+// `choreo-admin audit`: checks the delivery guarantees (docs/architecture.md, Delivery
+// guarantees) across every component's store, the provider stand-in's ledger and the
+// dead-letter queues.
 //
 // Two steps, so the checks are pure functions tested without any I/O:
 //   LoadAuditData  reads the stores (and the DLQs) into plain structs;

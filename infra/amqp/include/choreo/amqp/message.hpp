@@ -61,7 +61,9 @@ struct XDeath {
 std::vector<XDeath> ParseXDeath(const FieldTable& headers);
 
 // Total number of times the message was dead-lettered from `queue` for any reason
-// (sums the x-death counts); the retry attempt number of the topology in DESIGN.md §3.
+// (sums the x-death counts). Informative only: choreo counts retry attempts with its own
+// x-choreo-attempt header, because RabbitMQ 3.13+ ignores an x-death set by a client
+// (docs/failure-model.md, Retries are counted by choreo).
 int64_t DeathCount(const FieldTable& headers, const std::string& queue);
 
 }  // namespace choreo::amqp

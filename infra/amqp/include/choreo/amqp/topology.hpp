@@ -42,7 +42,8 @@ struct QueueSpec {
   // Anything else; typed fields above win on conflicting keys.
   FieldTable extra_arguments;
 
-  // A durable quorum queue, the default for work queues (DESIGN.md §3).
+  // A durable quorum queue, the default for work queues: replicated, and able to
+  // dead-letter at-least-once (docs/architecture.md, Messaging topology).
   static QueueSpec Quorum(std::string name);
 
   // The x-arguments of queue.declare.

@@ -18,12 +18,14 @@ class InvalidRequest : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-// Payment tokens understood by the stand-in (DESIGN.md section 1).
+// Payment tokens understood by the stand-in; they let a test or a client choose the
+// provider's answer (docs/architecture.md, The order flow).
 inline constexpr std::string_view kTokenOk = "tok_ok";
 inline constexpr std::string_view kTokenDecline = "tok_decline";
 inline constexpr std::string_view kTokenFlaky = "tok_flaky";
 // Succeeds, but only after ProviderServerOptions::slow_ms: makes a capture arrive after a
-// short reservation deadline (the expiry-vs-commit race of DESIGN.md section 1).
+// short reservation deadline (the expiry-against-capture race of docs/architecture.md,
+// The order flow).
 inline constexpr std::string_view kTokenSlow = "tok_slow";
 
 // Idempotency keys are opaque to the provider; the bound keeps ledger rows and log lines

@@ -1,6 +1,6 @@
 #pragma once
 // The inventory worker: owns the catalog and the stock, holds stock for orders until they
-// are paid, commits or releases it (DESIGN section 1).
+// are paid, commits or releases it (docs/architecture.md, The order flow).
 //
 //   order.placed        -> inventory.reserved (+ its own reservation deadline) | inventory.rejected
 //   payment.captured    -> inventory.committed, or released(expired) if the hold already ended

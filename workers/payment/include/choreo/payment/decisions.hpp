@@ -23,8 +23,8 @@ struct PaymentRecord {
   std::optional<std::string> refund_id;  // set once the capture was refunded
 };
 
-// Idempotency keys at the provider (DESIGN section 4): one charge and at most one refund
-// per order, whichever event asks and however often.
+// Idempotency keys at the provider (docs/architecture.md, Delivery guarantees): one charge
+// and at most one refund per order, whichever event asks and however often.
 std::string ChargeKey(std::string_view order_id);
 std::string RefundKey(std::string_view order_id);
 

@@ -1,6 +1,6 @@
 #pragma once
 // The payment worker: charges the total of a reservation at the payment provider and
-// refunds it when the order cannot be fulfilled (DESIGN section 1).
+// refunds it when the order cannot be fulfilled (docs/architecture.md, The order flow).
 //
 //   inventory.reserved           -> payment.captured | payment.declined
 //   shipment.rejected            -> payment.refunded (once, if captured)

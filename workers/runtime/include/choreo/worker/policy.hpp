@@ -1,7 +1,7 @@
 #pragma once
-// The one place that decides what happens to a message whose handling failed
-// (DEVELOPERS: "Decide in one policy, not in every handler"). Pure functions, unit-tested
-// without a broker.
+// The one place that decides what happens to a message whose handling failed, so that
+// no handler decides retry or dead letter for itself and every worker fails the same way
+// (docs/failure-model.md). Pure functions, unit-tested without a broker.
 #include <string>
 #include <string_view>
 
