@@ -49,17 +49,20 @@ void Session::Open() {
   int last_status = AMQP_STATUS_SOCKET_ERROR;
   for (std::size_t index : ConnectOrder(urls_.size(), node_, rng_)) {
     const std::string endpoint = Endpoint(urls_[index]);
+    auto failed = [&](const std::string& what) {
+      // Most contexts ("connecting to host:port") already name the node.
+      unreachable.push_back(what.find(endpoint) == std::string::npos ? endpoint + ": " + what : what);
+      last_error = std::current_exception();
+    };
     try {
       OpenNode(urls_[index]);
     } catch (const ConnectionError& e) {
       last_status = e.Status();
-      unreachable.push_back(endpoint + ": " + e.what());
-      last_error = std::current_exception();
+      failed(e.what());
       continue;
     } catch (const ServerClosedError& e) {
       if (!e.Retryable()) throw;
-      unreachable.push_back(endpoint + ": " + e.what());
-      last_error = std::current_exception();
+      failed(e.what());
       continue;
     }
     node_ = index;

@@ -32,7 +32,9 @@ class Session;
 
 class Connection {
  public:
-  // Connects once (no retry, so a wrong URL or password fails fast); throws Error.
+  // Connects, trying each URL of the list once (no backoff, so a wrong URL or password
+  // fails fast); throws Error. With several URLs, a ConnectionError names every node
+  // that failed and why.
   explicit Connection(ConnectionOptions options);
   ~Connection();
   Connection(const Connection&) = delete;
