@@ -43,14 +43,18 @@ auto Translated(const Endpoints& endpoints, const std::string& queue, F&& f) -> 
 }
 
 struct ManagementResponse {
+  std::string url;  // the node's URL and path that answered, for messages (no password)
   int status = 0;
   std::string text;
   nlohmann::json body;  // parsed text; discarded when it is not JSON, null when empty
 };
 
 // <method> <mgmt_url><path> with the AMQP URL's credentials and a JSON body (if any).
-// Throws CommandError when the API cannot be reached or refuses the credentials; any other
-// status is the caller's to judge.
+// mgmt_url may list the nodes of a cluster, comma-separated: a node that cannot be
+// reached (or answers 503) passes the request to the next, so the tool works while a node
+// is down; any other answer, 4xx included, is final. Throws UsageError for a malformed
+// list, CommandError when no node can be reached or the credentials are refused; any
+// other status is the caller's to judge.
 ManagementResponse ManagementRequest(const Endpoints& endpoints, const std::string& method,
                                      const std::string& path, const std::string& body = "");
 

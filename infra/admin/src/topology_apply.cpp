@@ -106,7 +106,7 @@ TopologyReport ApplyPolicies(const Endpoints& endpoints, const TopologyOptions& 
     if (existing.status == 200 && existing.body.is_object()) {
       outcome.change = SameAs(existing.body, wanted) ? PolicyChange::kUnchanged : PolicyChange::kUpdated;
     } else if (existing.status != 404) {
-      throw CommandError("management API: GET " + endpoints.mgmt_url + path + " answered HTTP " +
+      throw CommandError("management API: GET " + existing.url + " answered HTTP " +
                          std::to_string(existing.status));
     }
     if (outcome.change != PolicyChange::kUnchanged) detail::ManagementPut(endpoints, path, wanted);

@@ -37,6 +37,7 @@ bool Connection::IsOpen() const { return session_->IsOpen(); }
 uint64_t Connection::Generation() const { return session_->Generation(); }
 uint64_t Connection::Reconnects() const { return session_->Reconnects(); }
 void Connection::EnsureOpen() { session_->EnsureOpen(); }
+const std::string& Connection::Node() const { return session_->Node(); }
 bool Connection::Blocked() const { return session_->Blocked(); }
 void Connection::Service() noexcept { session_->Service(); }
 

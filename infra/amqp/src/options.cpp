@@ -107,6 +107,64 @@ AmqpUrl ParseUrl(std::string_view url) {
   return out;
 }
 
+namespace {
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view Trimmed(std::string_view s) {
+  while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::vector<AmqpUrl> ParseUrls(std::string_view urls) {
+  std::vector<std::string_view> items;
+  for (std::size_t start = 0;;) {
+    const std::size_t comma = urls.find(',', start);
+    items.push_back(Trimmed(urls.substr(start, comma == std::string_view::npos ? comma : comma - start)));
+    if (comma == std::string_view::npos) break;
+    if (items.size() > kMaxUrls) break;  // the count check below says why; no need to read on
+    start = comma + 1;
+  }
+  if (items.size() > kMaxUrls) {
+    throw std::invalid_argument("AMQP URL list has more than " + std::to_string(kMaxUrls) +
+                                " items (one per node of the cluster)");
+  }
+  if (items.size() == 1) {
+    // A single URL keeps the errors it always had.
+    if (items[0].empty()) throw std::invalid_argument("AMQP URL is empty");
+    return {ParseUrl(items[0])};
+  }
+  std::vector<AmqpUrl> out;
+  out.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string where =
+        "AMQP URL list, item " + std::to_string(i + 1) + " of " + std::to_string(items.size());
+    if (items[i].empty()) throw std::invalid_argument(where + " is empty (a stray comma?)");
+    try {
+      out.push_back(ParseUrl(items[i]));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(where + ": " + e.what());
+    }
+    const AmqpUrl& first = out.front();
+    const AmqpUrl& url = out.back();
+    if (url.user != first.user || url.password != first.password || url.vhost != first.vhost) {
+      // Which of the three, but never their values: one of them is a password.
+      const char* what = url.vhost != first.vhost ? "vhost" : "user or password";
+      throw std::invalid_argument(where + " has another " + std::string(what) +
+                                  " than item 1: the nodes of a cluster share their users and vhosts");
+    }
+  }
+  return out;
+}
+
+std::string Endpoint(const AmqpUrl& url) {
+  const bool ipv6 = url.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
+}
+
 void ReconnectOptions::Validate() const {
   if (initial_delay.count() <= 0) throw std::invalid_argument("reconnect.initial_delay must be > 0");
   if (max_delay < initial_delay) {
@@ -117,7 +175,7 @@ void ReconnectOptions::Validate() const {
 }
 
 void ConnectionOptions::Validate() const {
-  ParseUrl(url);
+  ParseUrls(url);
   if (connect_timeout.count() <= 0) throw std::invalid_argument("connect_timeout must be > 0");
   if (rpc_timeout.count() <= 0) throw std::invalid_argument("rpc_timeout must be > 0");
   // 4096 is the AMQP minimum frame size; rabbitmq-c also refuses anything smaller.

@@ -1,10 +1,13 @@
 #include "session.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <stdexcept>
 #include <thread>
 
 #include "check.hpp"
+#include "choreo/log/log.hpp"
+#include "connect_order.hpp"
 
 namespace choreo::amqp::detail {
 
@@ -26,7 +29,7 @@ std::string Context(const char* what, const std::string& name) {
 
 Session::Session(ConnectionOptions options) : options_(std::move(options)) {
   options_.Validate();
-  url_ = ParseUrl(options_.url);
+  urls_ = ParseUrls(options_.url);
   Open();
 }
 
@@ -35,15 +38,60 @@ Session::~Session() { CloseQuietly(); }
 // ---------------------------------------------------------------------------------------
 // Connection lifecycle
 
+// One round over the nodes (ConnectOrder). A node that cannot be reached, or that closes
+// the connection as it shuts down or boots, passes the turn to the next one; a refusal
+// that every node of a cluster would repeat (credentials, vhost) or a topology that no
+// longer matches ends the round at once.
 void Session::Open() {
+  const bool reconnect = node_.has_value();
+  std::vector<std::string> unreachable;
+  std::exception_ptr last_error;
+  int last_status = AMQP_STATUS_SOCKET_ERROR;
+  for (std::size_t index : ConnectOrder(urls_.size(), node_, rng_)) {
+    const std::string endpoint = Endpoint(urls_[index]);
+    auto failed = [&](const std::string& what) {
+      // Most contexts ("connecting to host:port") already name the node.
+      unreachable.push_back(what.find(endpoint) == std::string::npos ? endpoint + ": " + what : what);
+      last_error = std::current_exception();
+    };
+    try {
+      OpenNode(urls_[index]);
+    } catch (const ConnectionError& e) {
+      last_status = e.Status();
+      failed(e.what());
+      continue;
+    } catch (const ServerClosedError& e) {
+      if (!e.Retryable()) throw;
+      failed(e.what());
+      continue;
+    }
+    node_ = index;
+    node_name_ = endpoint;
+    // Routine (the first node of the list at the first try) at debug; a failover or a
+    // reconnect, which an operator wants to see, at info. host:port only: the URL holds
+    // the password.
+    nlohmann::json fields = {{"connection", options_.connection_name}, {"node", endpoint},
+                             {"reconnect", reconnect}};
+    if (!unreachable.empty()) fields["unreachable"] = unreachable;
+    log::Write(reconnect || !unreachable.empty() ? log::Level::kInfo : log::Level::kDebug,
+               "amqp connected", fields);
+    return;
+  }
+  if (urls_.size() == 1) std::rethrow_exception(last_error);  // the error it always was
+  std::string why = "no node of the list could be reached:";
+  for (const std::string& u : unreachable) why += " [" + u + "]";
+  throw ConnectionError(why, last_status);
+}
+
+void Session::OpenNode(const AmqpUrl& url) {
   conn_ = amqp_new_connection();
   if (conn_ == nullptr) CheckStatus(AMQP_STATUS_NO_MEMORY, "creating connection");
-  const std::string endpoint = url_.host + ":" + std::to_string(url_.port);
+  const std::string endpoint = Endpoint(url);
   try {
     amqp_socket_t* socket = amqp_tcp_socket_new(conn_);
     if (socket == nullptr) CheckStatus(AMQP_STATUS_NO_MEMORY, "creating socket");
     timeval connect_timeout = ToTimeval(options_.connect_timeout);
-    CheckStatus(amqp_socket_open_noblock(socket, url_.host.c_str(), url_.port, &connect_timeout),
+    CheckStatus(amqp_socket_open_noblock(socket, url.host.c_str(), url.port, &connect_timeout),
                 "connecting to " + endpoint);
     CheckStatus(amqp_set_handshake_timeout(conn_, &connect_timeout), "setting handshake timeout");
     timeval rpc_timeout = ToTimeval(options_.rpc_timeout);
@@ -70,12 +118,12 @@ void Session::Open() {
     properties[2].value.value.table = amqp_table_t{2, capabilities};
     amqp_table_t client_properties{3, properties};
 
-    CheckReply(amqp_login_with_properties(conn_, url_.vhost.c_str(), 0,
+    CheckReply(amqp_login_with_properties(conn_, url.vhost.c_str(), 0,
                                           static_cast<int>(options_.frame_max),
                                           options_.heartbeat_seconds, &client_properties,
-                                          AMQP_SASL_METHOD_PLAIN, url_.user.c_str(),
-                                          url_.password.c_str()),
-               "logging in to " + endpoint + " vhost '" + url_.vhost + "'");
+                                          AMQP_SASL_METHOD_PLAIN, url.user.c_str(),
+                                          url.password.c_str()),
+               "logging in to " + endpoint + " vhost '" + url.vhost + "'");
     OpenChannel();
     RestoreTopology();
     RestoreChannelState();

@@ -35,6 +35,7 @@ class Session {
   uint64_t Generation() const { return generation_; }
   uint64_t Reconnects() const { return reconnects_; }
   bool Blocked() const { return blocked_; }
+  const std::string& Node() const { return node_name_; }
   void EnsureOpen();
   void Service() noexcept;
 
@@ -77,6 +78,7 @@ class Session {
   };
 
   void Open();
+  void OpenNode(const AmqpUrl& url);
   void OpenChannel();
   void RestoreTopology();
   void RestoreChannelState();
@@ -103,7 +105,9 @@ class Session {
   std::chrono::milliseconds Jittered(std::chrono::milliseconds delay);
 
   ConnectionOptions options_;
-  AmqpUrl url_;
+  std::vector<AmqpUrl> urls_;  // the nodes, all with the same credentials and vhost
+  std::optional<std::size_t> node_;  // index in urls_ of the node connected (or last)
+  std::string node_name_;  // its "host:port"
   amqp_connection_state_t conn_ = nullptr;
   uint64_t generation_ = 0;
   uint64_t reconnects_ = 0;

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <string>
 
 #include "choreo/amqp/consumer.hpp"
 #include "choreo/amqp/options.hpp"
@@ -73,6 +75,98 @@ TEST(ParseUrl, ErrorDoesNotLeakPassword) {
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()).find("topsecret"), std::string::npos) << e.what();
   }
+}
+
+// The message of the invalid_argument `f` throws; fails the test when it throws nothing.
+template <class F>
+std::string ErrorOf(F&& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no std::invalid_argument";
+  return "";
+}
+
+TEST(ParseUrls, SingleUrlIsAListOfOne) {
+  auto urls = ParseUrls("amqp://alice:s3cret@broker.local:5690/orders");
+  ASSERT_EQ(urls.size(), 1u);
+  EXPECT_EQ(urls[0].host, "broker.local");
+  EXPECT_EQ(urls[0].password, "s3cret");
+  // Its errors are those of ParseUrl, unchanged.
+  EXPECT_EQ(ErrorOf([] { ParseUrls("amqp://h:0"); }), ErrorOf([] { ParseUrl("amqp://h:0"); }));
+}
+
+TEST(ParseUrls, ListInOrderWithBlanksAroundItems) {
+  auto urls = ParseUrls(" amqp://u:p@n1:5801/v ,\tamqp://u:p@n2:5802/v,amqp://u:p@[::1]:5803/v\n");
+  ASSERT_EQ(urls.size(), 3u);
+  EXPECT_EQ(urls[0].host, "n1");
+  EXPECT_EQ(urls[1].port, 5802);
+  EXPECT_EQ(urls[2].host, "::1");
+  for (const AmqpUrl& u : urls) {
+    EXPECT_EQ(u.user, "u");
+    EXPECT_EQ(u.password, "p");
+    EXPECT_EQ(u.vhost, "v");
+  }
+  EXPECT_EQ(Endpoint(urls[0]), "n1:5801");
+  EXPECT_EQ(Endpoint(urls[2]), "[::1]:5803");
+}
+
+TEST(ParseUrls, EmptyListsAndItems) {
+  for (const char* bad : {"", " ", ",", "amqp://h,", ",amqp://h", "amqp://h,,amqp://h2",
+                          "amqp://h, ,amqp://h2"}) {
+    EXPECT_THROW(ParseUrls(bad), std::invalid_argument) << "'" << bad << "'";
+  }
+  EXPECT_NE(ErrorOf([] { ParseUrls("amqp://h,,amqp://h2"); }).find("item 2 of 3 is empty"),
+            std::string::npos);
+}
+
+TEST(ParseUrls, BadItemIsNamedByPositionWithoutItsPassword) {
+  const std::string error =
+      ErrorOf([] { ParseUrls("amqp://u:topsecret@h1,amqp://u:topsecret@h2:99999"); });
+  EXPECT_NE(error.find("item 2 of 2"), std::string::npos) << error;
+  EXPECT_NE(error.find("bad port"), std::string::npos) << error;
+  EXPECT_EQ(error.find("topsecret"), std::string::npos) << error;
+  for (const char* bad : {"amqp://h1,http://h2", "amqp://h1,amqp://h2/a/b", "amqp://h1,amqp://"}) {
+    EXPECT_THROW(ParseUrls(bad), std::invalid_argument) << bad;
+  }
+}
+
+TEST(ParseUrls, ItemsMustShareCredentialsAndVhost) {
+  EXPECT_NO_THROW(ParseUrls("amqp://u:p@h1/v,amqp://u:p@h2/v"));
+  std::string error = ErrorOf([] { ParseUrls("amqp://u:secret1@h1/v,amqp://u:secret2@h2/v"); });
+  EXPECT_NE(error.find("user or password"), std::string::npos) << error;
+  EXPECT_EQ(error.find("secret"), std::string::npos) << error;
+  error = ErrorOf([] { ParseUrls("amqp://u:p@h1/v,amqp://u:p@h2/w"); });
+  EXPECT_NE(error.find("vhost"), std::string::npos) << error;
+  // Defaults count: no user info means guest/guest, no path the vhost "/".
+  EXPECT_NO_THROW(ParseUrls("amqp://guest:guest@h1/%2F,amqp://h2"));
+  EXPECT_THROW(ParseUrls("amqp://h1,amqp://bob@h2"), std::invalid_argument);
+}
+
+TEST(ParseUrls, LongListsAreBounded) {
+  auto list = [](std::size_t n, const std::string& last) {
+    std::string s;
+    for (std::size_t i = 1; i < n; ++i) s += "amqp://u:hidden@h" + std::to_string(i) + ",";
+    return s + last;
+  };
+  EXPECT_EQ(ParseUrls(list(kMaxUrls, "amqp://u:hidden@last")).size(), kMaxUrls);
+  const std::string error = ErrorOf([&] { ParseUrls(list(1000, "amqp://u:hidden@last")); });
+  EXPECT_NE(error.find("more than"), std::string::npos) << error;
+  EXPECT_EQ(error.find("hidden"), std::string::npos) << error;
+  // 1000 commas and nothing else, and one huge item: refused, quickly, without echoing.
+  EXPECT_THROW(ParseUrls(std::string(1000, ',')), std::invalid_argument);
+  const std::string huge = "amqp://u:hidden@" + std::string(100000, 'h') + ":0";
+  EXPECT_EQ(ErrorOf([&] { ParseUrls(huge + "," + huge); }).find("hidden"), std::string::npos);
+}
+
+TEST(Options, ValidateTakesAList) {
+  ConnectionOptions o;
+  o.url = "amqp://u:p@h1:5801/, amqp://u:p@h2:5802/";
+  EXPECT_NO_THROW(o.Validate());
+  o.url = "amqp://u:p@h1:5801/,";
+  EXPECT_THROW(o.Validate(), std::invalid_argument);
 }
 
 TEST(Options, Validate) {

@@ -42,7 +42,7 @@ using Clock = std::chrono::steady_clock;
 
 void WorkerOptions::Validate() const {
   if (name.empty()) throw std::invalid_argument("worker: name is required");
-  amqp::ParseUrl(amqp_url);  // throws std::invalid_argument naming the problem
+  amqp::ParseUrls(amqp_url);  // one URL or a cluster's list; throws naming the problem
   if (prefetch == 0) throw std::invalid_argument("worker: prefetch must be at least 1");
   if (batch_size == 0) throw std::invalid_argument("worker: batch_size must be at least 1");
   if (batch_size > prefetch) throw std::invalid_argument("worker: batch_size must not exceed prefetch");

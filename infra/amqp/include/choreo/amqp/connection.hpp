@@ -8,6 +8,12 @@
 // object is declared again, confirm mode and consumers are restored. Publishes that were
 // not confirmed are reported as failed (see Publisher), unacknowledged deliveries are
 // redelivered by the broker, and acks for deliveries of an older generation are ignored.
+//
+// With several URLs (the nodes of a cluster, ConnectionOptions::url) the first connect
+// tries them in list order; after losing its node a connection tries the other nodes
+// first, starting from a random one so that the clients of a dead node spread over the
+// survivors, and the lost node last. A round in which no node answers backs off as with
+// one URL. Every connection logs the node (host:port) it reached.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -26,7 +32,9 @@ class Session;
 
 class Connection {
  public:
-  // Connects once (no retry, so a wrong URL or password fails fast); throws Error.
+  // Connects, trying each URL of the list once (no backoff, so a wrong URL or password
+  // fails fast); throws Error. With several URLs, a ConnectionError names every node
+  // that failed and why.
   explicit Connection(ConnectionOptions options);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -61,6 +69,8 @@ class Connection {
   uint64_t Reconnects() const;
   // Reconnects now if the connection was lost (otherwise done by the next call).
   void EnsureOpen();
+  // "host:port" of the node this connection is on (or was on last, while reconnecting).
+  const std::string& Node() const;
   // Whether the broker has blocked publishing (resource alarm), per connection.blocked.
   bool Blocked() const;
   // Reads what the broker has already sent (deliveries are buffered for their consumer,

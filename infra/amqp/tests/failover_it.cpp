@@ -1,0 +1,309 @@
+// Clients that survive a node: a publisher and a consumer with the URL list of the test
+// cluster (infra/test forms it beside the single node) keep going when the node they are
+// connected to is SIGKILLed, and nothing the publisher saw confirmed is lost. Skipped
+// when the cluster is not there (CHOREO_TEST_CLUSTER=0).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "it_support.hpp"
+
+namespace choreo::amqp::test {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using choreo::testing::WaitFor;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kClusterSize = 3;
+
+const char* ClusterUrls() {
+  const char* urls = std::getenv("CHOREO_TEST_CLUSTER_AMQP_URLS");
+  return urls != nullptr && *urls != '\0' ? urls : nullptr;
+}
+
+// Runs `$CHOREO_TEST_CLUSTER_CTL <args>`; returns its stdout, throws on a non-zero exit.
+std::string Ctl(const std::string& args) {
+  const std::string cmd = choreo::testing::RequireEnv("CHOREO_TEST_CLUSTER_CTL") + " " + args;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
+  std::string out;
+  char buffer[256];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
+  const int status = pclose(pipe);
+  if (status != 0) throw std::runtime_error("'" + cmd + "' failed with status " + std::to_string(status));
+  return out;
+}
+
+// Node names that node `seen_by` sees running.
+int RunningNodes(int seen_by) {
+  std::istringstream lines(Ctl("running " + std::to_string(seen_by)));
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) count += line.empty() ? 0 : 1;
+  return count;
+}
+
+// Whole again: `node` started (a no-op when it runs) and seen by node 1 and by itself.
+bool RestoreCluster(int node) {
+  Ctl("start " + std::to_string(node));
+  return WaitFor([&] { return RunningNodes(1) == kClusterSize && RunningNodes(node) == kClusterSize; },
+                 seconds(60), milliseconds(500));
+}
+
+// 1-based number of the cluster node at `endpoint` ("host:port"), 0 if none.
+int NodeNumber(const std::string& endpoint) {
+  std::vector<AmqpUrl> urls = ParseUrls(ClusterUrls());
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    if (Endpoint(urls[i]) == endpoint) return static_cast<int>(i) + 1;
+  }
+  return 0;
+}
+
+ConnectionOptions ClusterOptions(const std::string& url_list, const std::string& name) {
+  ConnectionOptions o;
+  o.url = url_list;
+  o.connection_name = name;
+  o.connect_timeout = milliseconds(2000);
+  o.rpc_timeout = milliseconds(10000);
+  o.reconnect.initial_delay = milliseconds(100);
+  o.reconnect.max_delay = milliseconds(1000);
+  return o;
+}
+
+// A 127.0.0.1 port nobody listens on (bound once by the kernel's choice, then closed).
+uint16_t DeadPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw std::runtime_error("cannot find a free port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class Failover : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (ClusterUrls() == nullptr) GTEST_SKIP() << "CHOREO_TEST_CLUSTER_AMQP_URLS is unset: no test cluster";
+    urls_ = ClusterUrls();
+    // An earlier test may have left a node on its way back.
+    ASSERT_TRUE(WaitFor([] { return RunningNodes(1) == kClusterSize; }, seconds(60), milliseconds(500)))
+        << "the test cluster is not whole";
+  }
+  std::string urls_;
+};
+
+TEST_F(Failover, ConfirmedMessagesSurviveTheDeathOfTheirNode) {
+  constexpr int kMessages = 3000;
+  constexpr int kBatch = 25;
+  const auto started = Clock::now();
+  const std::string queue = choreo::testing::UniqueName("failover");
+
+  std::atomic<int> confirmed_count{0};
+  std::atomic<int> republished{0};
+  std::atomic<bool> publisher_done{false};
+  std::atomic<bool> stop_consumer{false};
+  std::mutex mutex;
+  std::set<int> confirmed_ids;   // guarded by mutex
+  std::set<int> consumed_ids;    // guarded by mutex
+  std::string publisher_node;    // guarded by mutex
+  std::string consumer_node;     // guarded by mutex
+  uint64_t publisher_reconnects = 0;  // guarded by mutex
+  uint64_t consumer_reconnects = 0;   // guarded by mutex
+  std::exception_ptr publisher_error;
+  std::exception_ptr consumer_error;
+
+  {
+    Connection setup(ClusterOptions(urls_, "failover-setup"));
+    setup.DeclareQueue(QueueSpec::Quorum(queue));
+  }
+
+  // Publishes 0..kMessages-1 in paced batches (so the kill lands mid-stream, with
+  // publishes in flight) and, like the outbox relay, publishes again whatever did not
+  // come back confirmed until everything has.
+  std::thread publisher_thread([&] {
+    try {
+      Connection conn(ClusterOptions(urls_, "failover-publisher"));
+      conn.DeclareQueue(QueueSpec::Quorum(queue));
+      Publisher publisher(conn, PublisherOptions{.window = 64, .mandatory = true,
+                                                 .window_timeout = seconds(20)});
+      std::unordered_map<uint64_t, int> seq_to_id;
+      std::vector<int> to_publish;
+      for (int id = kMessages - 1; id >= 0; --id) to_publish.push_back(id);
+      auto absorb = [&](const std::vector<PublishResult>& results) {
+        std::lock_guard lock(mutex);
+        for (const PublishResult& r : results) {
+          const int id = seq_to_id.at(r.seq);
+          seq_to_id.erase(r.seq);
+          if (r.outcome == PublishOutcome::kConfirmed) {
+            confirmed_ids.insert(id);
+            ++confirmed_count;
+          } else {
+            to_publish.push_back(id);
+            ++republished;
+          }
+        }
+      };
+      const auto deadline = Clock::now() + seconds(45);
+      while ((!to_publish.empty() || !seq_to_id.empty()) && Clock::now() < deadline) {
+        for (int i = 0; i < kBatch && !to_publish.empty(); ++i) {
+          const int id = to_publish.back();
+          Message m = TextMessage("failover-" + std::to_string(id), std::to_string(id));
+          m.delivery_mode = DeliveryMode::kPersistent;
+          seq_to_id[publisher.Publish("", queue, m)] = id;
+          to_publish.pop_back();
+        }
+        absorb(publisher.WaitForConfirms(seconds(5)));
+        {
+          std::lock_guard lock(mutex);
+          publisher_node = conn.Node();
+          publisher_reconnects = conn.Reconnects();
+        }
+        // ~500 messages a second: 3,000 take about six seconds, time for a kill.
+        std::this_thread::sleep_for(milliseconds(40));
+      }
+    } catch (...) {
+      publisher_error = std::current_exception();
+    }
+    publisher_done = true;
+  });
+
+  std::thread consumer_thread([&] {
+    try {
+      Connection conn(ClusterOptions(urls_, "failover-consumer"));
+      Consumer consumer(conn, ConsumerOptions{.queue = queue, .prefetch = 100});
+      while (!stop_consumer) {
+        std::optional<Delivery> d = consumer.Next(milliseconds(200));
+        std::lock_guard lock(mutex);
+        consumer_node = conn.Node();
+        consumer_reconnects = conn.Reconnects();
+        if (!d) continue;
+        consumed_ids.insert(std::stoi(d->message.body));  // redeliveries count once
+        consumer.Ack(*d);
+      }
+    } catch (...) {
+      consumer_error = std::current_exception();
+    }
+  });
+
+  auto snapshot = [&](auto&& f) {
+    std::lock_guard lock(mutex);
+    return f();
+  };
+
+  // Mid-stream: kill the node both clients are on (the list's first, where they began).
+  ASSERT_TRUE(WaitFor([&] { return confirmed_count >= 600 || publisher_done; }, seconds(20)));
+  ASSERT_FALSE(publisher_done) << "the stream ended before the kill";
+  const std::string victim_endpoint = snapshot([&] { return publisher_node; });
+  const int victim = NodeNumber(victim_endpoint);
+  ASSERT_GE(victim, 1) << victim_endpoint;
+  EXPECT_EQ(snapshot([&] { return consumer_node; }), victim_endpoint);
+  Ctl("kill " + std::to_string(victim));
+  const int confirmed_at_kill = confirmed_count;
+
+  // Both carry on on a survivor while the victim is down.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return snapshot([&] {
+          return publisher_reconnects >= 1 && consumer_reconnects >= 1 &&
+                 NodeNumber(publisher_node) != victim && NodeNumber(consumer_node) != victim;
+        }) && confirmed_count >= confirmed_at_kill + 300;
+      },
+      seconds(30), milliseconds(50)))
+      << "publisher on " << snapshot([&] { return publisher_node; }) << " (reconnects "
+      << snapshot([&] { return publisher_reconnects; }) << "), consumer on "
+      << snapshot([&] { return consumer_node; }) << " (reconnects "
+      << snapshot([&] { return consumer_reconnects; }) << "), confirmed " << confirmed_count
+      << " (" << confirmed_at_kill << " at the kill)";
+  const std::string publisher_survivor = snapshot([&] { return publisher_node; });
+  const std::string consumer_survivor = snapshot([&] { return consumer_node; });
+
+  const bool restored = RestoreCluster(victim);
+  publisher_thread.join();
+  if (publisher_error) {
+    stop_consumer = true;
+    consumer_thread.join();
+    std::rethrow_exception(publisher_error);
+  }
+  EXPECT_TRUE(restored) << "node " << victim << " did not rejoin the cluster";
+
+  std::set<int> confirmed = snapshot([&] { return confirmed_ids; });
+  EXPECT_EQ(confirmed.size(), static_cast<std::size_t>(kMessages)) << "the publisher gave up";
+  std::size_t missing = 0;
+  const bool all = WaitFor(
+      [&] {
+        return snapshot([&] {
+          missing = 0;
+          for (int id : confirmed) missing += consumed_ids.count(id) == 0 ? 1 : 0;
+          return missing == 0;
+        });
+      },
+      seconds(20), milliseconds(50));
+  stop_consumer = true;
+  consumer_thread.join();
+  if (consumer_error) std::rethrow_exception(consumer_error);
+  EXPECT_TRUE(all) << missing << " of " << confirmed.size() << " confirmed messages were never consumed";
+
+  {
+    Connection cleanup(ClusterOptions(urls_, "failover-cleanup"));
+    cleanup.DeleteQueue(queue);
+  }
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  EXPECT_LT(took, seconds(50));
+  std::cout << "killed node " << victim << " (" << victim_endpoint << ") after " << confirmed_at_kill
+            << " confirms; publisher went to " << publisher_survivor << ", consumer to "
+            << consumer_survivor << "; " << republished << " publishes came back unconfirmed and were "
+            << "republished; consumed " << consumed_ids.size() << " distinct; " << took.count() << " ms\n";
+}
+
+TEST_F(Failover, ConnectsPastDeadAddressesAtTheHeadOfTheList) {
+  const std::string dead1 = "amqp://guest:guest@127.0.0.1:" + std::to_string(DeadPort()) + "/";
+  const std::string dead2 = "amqp://guest:guest@127.0.0.1:" + std::to_string(DeadPort()) + "/";
+  Connection conn(ClusterOptions(dead1 + " , " + dead2 + "," + urls_, "failover-dead-head"));
+  EXPECT_EQ(NodeNumber(conn.Node()), 1) << conn.Node();
+  // A working connection, not only a socket.
+  const std::string queue = choreo::testing::UniqueName("failover-head");
+  EXPECT_EQ(conn.DeclareQueue(QueueSpec::Quorum(queue)).message_count, 0u);
+  conn.DeleteQueue(queue);
+}
+
+TEST_F(Failover, NoNodeReachableNamesEveryAddressButNoPassword) {
+  std::string urls;
+  std::vector<std::string> endpoints;
+  for (int i = 0; i < 3; ++i) {
+    endpoints.push_back("127.0.0.1:" + std::to_string(DeadPort()));
+    urls += (urls.empty() ? "" : ",") + std::string("amqp://u:n0tl0gged@") + endpoints.back() + "/";
+  }
+  ConnectionOptions options = ClusterOptions(urls, "failover-all-dead");
+  try {
+    Connection conn(options);
+    FAIL() << "connected to " << conn.Node();
+  } catch (const ConnectionError& e) {
+    const std::string what = e.what();
+    for (const std::string& endpoint : endpoints) EXPECT_NE(what.find(endpoint), std::string::npos) << what;
+    EXPECT_EQ(what.find("n0tl0gged"), std::string::npos) << what;
+  }
+}
+
+}  // namespace
+}  // namespace choreo::amqp::test
