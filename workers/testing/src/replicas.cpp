@@ -56,8 +56,13 @@ int Replicas::LockWaiters() {
   });
 }
 
+namespace {
+// Thrown out of the blocker's transaction to roll it back.
+struct RollBack {};
+}  // namespace
+
 RaceResult Replicas::Race(const std::string& lock_sql, const std::vector<std::function<bool()>>& handlers,
-                          std::chrono::milliseconds timeout) {
+                          std::chrono::milliseconds timeout, Release release) {
   RaceResult result;
   result.returned.resize(handlers.size());
   result.errors.resize(handlers.size());
@@ -83,7 +88,9 @@ RaceResult Replicas::Race(const std::string& lock_sql, const std::vector<std::fu
       }
       result.all_waited =
           WaitFor([&] { return LockWaiters() >= static_cast<int>(handlers.size()); }, timeout, 1ms);
+      if (release == Release::kRollback) throw RollBack{};
     });
+  } catch (const RollBack&) {
   } catch (...) {
     join();
     throw;

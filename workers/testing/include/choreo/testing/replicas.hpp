@@ -53,11 +53,17 @@ class Replicas {
   // A store of the test's own on the same schema (not counted as a replica).
   store::Store& Observer();
 
+  // How the test lets go: commit what `lock_sql` did, or roll it back. Rolling back lets
+  // the test hold a row that does not exist yet (an uncommitted INSERT of the key the
+  // handlers will insert): they wait for it, and then race for that key themselves.
+  enum class Release { kCommit, kRollback };
+
   // Runs every one of `handlers` on its own thread while holding the locks `lock_sql`
-  // takes (a SELECT ... FOR UPDATE on the replicas' schema), releases them once every
-  // handler waits on a lock (or after `timeout`) and joins the threads.
+  // takes (SQL on the replicas' schema: a SELECT ... FOR UPDATE, an INSERT, an advisory
+  // lock), releases them once every handler waits on a lock (or after `timeout`) and
+  // joins the threads.
   RaceResult Race(const std::string& lock_sql, const std::vector<std::function<bool()>>& handlers,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10), Release release = Release::kCommit);
 
   // Connections of the replicas that wait on a lock right now.
   int LockWaiters();
