@@ -16,6 +16,7 @@
 #include "choreo/log/log.hpp"
 #include "choreo/outbox/outbox.hpp"
 #include "choreo/outbox/properties.hpp"
+#include "choreo/store/listener.hpp"
 
 namespace choreo::outbox {
 
@@ -33,6 +34,7 @@ void RelayOptions::Validate() const {
   }
   if (retention.count() < 0) throw std::invalid_argument("relay: retention must not be negative");
   if (cleanup_interval.count() <= 0) throw std::invalid_argument("relay: cleanup_interval must be positive");
+  if (listen_retry_max.count() <= 0) throw std::invalid_argument("relay: listen_retry_max must be positive");
 }
 
 namespace {
@@ -74,6 +76,8 @@ struct Relay::Impl {
   std::unique_ptr<amqp::Publisher> publisher;
 
   std::thread thread;
+  std::thread listen_thread;  // PostgreSQL with options.listen only
+  std::atomic<bool> listening{false};
   std::mutex mutex;
   std::condition_variable wake;
   bool stop_requested = false;
@@ -82,7 +86,7 @@ struct Relay::Impl {
 
   struct Counters {
     std::atomic<uint64_t> cycles{0}, published{0}, confirmed{0}, returned{0}, nacked{0}, refused{0}, unknown{0},
-        deleted{0}, errors{0};
+        deleted{0}, errors{0}, notifications{0}, listen_errors{0};
   } counters;
 
   void Hook(RelayStage stage) {
@@ -285,6 +289,63 @@ struct Relay::Impl {
     counters.deleted += DeleteSent(store, options.retention);
   }
 
+  bool StopRequested() {
+    std::lock_guard lock(mutex);
+    return stop_requested;
+  }
+
+  void Wake() {
+    {
+      std::lock_guard lock(mutex);
+      notified = true;
+    }
+    // All: the listener thread waits on the same condition during its backoff, and must
+    // not swallow the wake-up meant for the cycle loop.
+    wake.notify_all();
+  }
+
+  // Keeps a LISTEN connection open for as long as the relay runs and wakes the relay for
+  // every commit that appended rows to this outbox, also in other processes. Any failure
+  // (server gone, connection cut) only costs latency: the relay keeps sweeping, and the
+  // connection is rebuilt with backoff. Never throws.
+  void ListenLoop() {
+    // What a notification's payload must be for it to be about our table: the schema the
+    // store's search_path resolves choreo_outbox to, on a connection with the same URL.
+    static const std::string kOwnSchema =
+        "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = to_regclass('choreo_outbox')";
+    auto backoff = std::chrono::milliseconds(100);
+    while (!StopRequested()) {
+      try {
+        store::StoreOptions listen_options = store.Options();
+        if (!options.listen_url.empty()) listen_options.url = options.listen_url;
+        store::Listener listener(listen_options, kNotifyChannel);
+        const std::optional<std::string> schema = listener.QueryText(kOwnSchema);
+        listening = true;
+        backoff = std::chrono::milliseconds(100);
+        // Rows may have been committed while nobody listened: look now.
+        Wake();
+        while (!StopRequested()) {
+          for (const std::string& payload : listener.Wait(std::chrono::milliseconds(200))) {
+            if (schema && payload != *schema) continue;  // another schema's outbox
+            counters.notifications++;
+            Wake();
+          }
+        }
+      } catch (const std::exception& e) {
+        counters.listen_errors++;
+        log::Warn("outbox relay cannot LISTEN; sweeping until it can",
+                  {{"error", e.what()}, {"retry_in_ms", backoff.count()}});
+      } catch (...) {
+        counters.listen_errors++;
+      }
+      listening = false;
+      std::unique_lock lock(mutex);
+      wake.wait_for(lock, backoff, [&] { return stop_requested; });
+      backoff = std::min(backoff * 2, options.listen_retry_max);
+    }
+  }
+
   void Loop() {
     auto error_backoff = std::chrono::milliseconds(100);
     while (true) {
@@ -334,6 +395,9 @@ void Relay::Start() {
   if (impl_->thread.joinable()) return;
   impl_->stop_requested = false;
   impl_->thread = std::thread([impl = impl_.get()] { impl->Loop(); });
+  if (impl_->options.listen && impl_->store.Dialect() == store::Dialect::kPostgres) {
+    impl_->listen_thread = std::thread([impl = impl_.get()] { impl->ListenLoop(); });
+  }
 }
 
 void Relay::Stop() {
@@ -343,21 +407,19 @@ void Relay::Stop() {
   }
   impl_->wake.notify_all();
   if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->listen_thread.joinable()) impl_->listen_thread.join();
 }
 
-void Relay::Notify() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->notified = true;
-  }
-  impl_->wake.notify_one();
-}
+void Relay::Notify() { impl_->Wake(); }
+
+bool Relay::Listening() const { return impl_->listening; }
 
 std::size_t Relay::RunOnce() { return impl_->Cycle(); }
 
 RelayStats Relay::Stats() const {
   const auto& c = impl_->counters;
-  return RelayStats{c.cycles, c.published, c.confirmed, c.returned, c.nacked, c.refused, c.unknown, c.deleted, c.errors};
+  return RelayStats{c.cycles,  c.published, c.confirmed, c.returned,      c.nacked,          c.refused,
+                    c.unknown, c.deleted,   c.errors,    c.notifications, c.listen_errors};
 }
 
 }  // namespace choreo::outbox

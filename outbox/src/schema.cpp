@@ -46,6 +46,21 @@ const std::vector<store::Migration>& OutboxMigrations() {
           );
           CREATE INDEX choreo_outbox_pending ON choreo_outbox (id) WHERE sent_at IS NULL;
           CREATE INDEX choreo_outbox_sent ON choreo_outbox (sent_at) WHERE sent_at IS NOT NULL;)"},
+      // Relays of other replicas LISTEN for this (relay.hpp). A trigger rather than a call
+      // in Append: whatever appends rows (a worker, the gateway, a tool, plain SQL)
+      // notifies, inside its transaction, so the notification goes out at its commit and
+      // never for a rollback. FOR EACH STATEMENT plus PostgreSQL folding identical
+      // notifications of one transaction: one notification per commit, not per row.
+      // SQLite: producers and their relay share a process (Relay::Notify); nothing to do.
+      {2, "notify relays of new outbox rows", "SELECT 1",
+       R"(CREATE FUNCTION choreo_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            PERFORM pg_notify('choreo_outbox', TG_TABLE_SCHEMA);
+            RETURN NULL;
+          END
+          $$;
+          CREATE TRIGGER choreo_outbox_notify AFTER INSERT ON choreo_outbox
+            FOR EACH STATEMENT EXECUTE FUNCTION choreo_outbox_notify();)"},
   };
   return migrations;
 }

@@ -165,13 +165,43 @@ std::vector<HistoryEntry> LoadHistory(store::Tx& tx, std::string_view order_id) 
   return entries;
 }
 
+std::int64_t OrderLockKey(std::string_view order_id) {
+  // FNV-1a, 64 bits: stable across processes and builds (std::hash is neither).
+  std::uint64_t hash = 14695981039346656037ull;
+  const std::string text = std::string("choreo.order:").append(order_id);
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return static_cast<std::int64_t>(hash);
+}
+
+namespace {
+
+// Loads the order and keeps it to this transaction until it ends. An existing order is
+// locked by its row. An order not stored yet has no row to lock, and two replicas could
+// both act on "unknown": both create it (one insert then loses, the second pass below)
+// or, worse, both append history at position 1 (payment.refunded, which creates no row,
+// against order.placed: the loser failed on the primary key and went to a retry). So on
+// PostgreSQL an unknown order is locked by its advisory lock first and read again:
+// whoever held it before has committed by then, and its row, if any, is seen and locked.
+std::optional<OrderState> LockOrder(store::Tx& tx, const std::string& order_id) {
+  std::optional<OrderState> current = LoadOrder(tx, order_id, /*for_update=*/true);
+  if (current || tx.Dialect() != store::Dialect::kPostgres) return current;
+  Poco::Int64 locked = 0;
+  tx.Run("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(?)) AS l", into(locked), OrderLockKey(order_id));
+  return LoadOrder(tx, order_id, /*for_update=*/true);
+}
+
+}  // namespace
+
 void HandleFact(worker::Context& ctx, const std::string& order_id, const OrderFact& fact) {
   store::Tx& tx = ctx.Tx();
   const std::string now = contracts::NowRfc3339();
   // Two passes at most: the second runs only if a replica created the order between our
   // read and our insert, and then finds (and locks) its row.
   for (int pass = 0; pass < 2; ++pass) {
-    const std::optional<OrderState> current = LoadOrder(tx, order_id, /*for_update=*/true);
+    const std::optional<OrderState> current = LockOrder(tx, order_id);
     const Step step = Apply(order_id, current, fact);
     if (step.state_changed) {
       if (!current) {

@@ -8,6 +8,7 @@
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/order/order_worker.hpp"
+#include "order_events.hpp"
 #include "choreo/testing/event_probe.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
@@ -18,42 +19,6 @@ namespace {
 using namespace std::chrono_literals;
 using contracts::Envelope;
 using testing::DbKind;
-
-contracts::OrderPlaced Placed(const std::string& order_id) {
-  contracts::OrderPlaced e;
-  e.order_id = order_id;
-  e.customer_id = "cust-1001";
-  e.lines = {{.sku = "sku-001", .quantity = 2}};
-  e.payment = {.method = contracts::PaymentMethod::kCard, .token = "tok_ok"};
-  e.shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"};
-  e.placed_at = contracts::NowRfc3339();
-  return e;
-}
-
-contracts::InventoryReserved Reserved(const std::string& order_id) {
-  return {.order_id = order_id, .reservation_id = "res-1",
-          .lines = {{.sku = "sku-001", .quantity = 2, .unit_price_minor = 1250}},
-          .total_minor = 2500, .currency = "EUR", .expires_at = contracts::NowRfc3339(),
-          .payment = {.method = contracts::PaymentMethod::kCard, .token = "tok_ok"}};
-}
-
-contracts::PaymentCaptured Captured(const std::string& order_id) {
-  return {.order_id = order_id, .reservation_id = "res-1", .payment_id = "ch-1", .amount_minor = 2500,
-          .currency = "EUR", .captured_at = contracts::NowRfc3339()};
-}
-
-contracts::InventoryCommitted Committed(const std::string& order_id) {
-  return {.order_id = order_id, .reservation_id = "res-1",
-          .lines = {{.sku = "sku-001", .quantity = 2, .unit_price_minor = 1250}},
-          .total_minor = 2500, .currency = "EUR",
-          .shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"},
-          .committed_at = contracts::NowRfc3339()};
-}
-
-contracts::ShipmentScheduled Scheduled(const std::string& order_id) {
-  return {.order_id = order_id, .reservation_id = "res-1", .shipment_id = "shp-1", .carrier = "parcelco",
-          .scheduled_at = contracts::NowRfc3339()};
-}
 
 class OrderWorkerIt : public ::testing::TestWithParam<DbKind> {
  protected:

@@ -386,15 +386,21 @@ struct Worker::Impl {
     return FailureKind::kUnexpected;
   }
 
+  // Inbox check and handler of one message inside `tx`; false for a duplicate (the
+  // handler did not run). The one place both a delivery and Worker::Handle go through.
+  bool HandleIn(store::Tx& tx, const contracts::Envelope& envelope, const Registered& registered, int attempt,
+                const std::any& effect_result) {
+    if (!outbox::TryRecord(tx, options.name, envelope.message_id)) return false;
+    Context ctx(envelope, tx, options.name, attempt, registered.effect ? &effect_result : nullptr);
+    registered.handler(ctx);
+    return true;
+  }
+
   // Inbox check and handler of every item in ONE transaction; commits or throws.
   void Commit(std::vector<Item>& items) {
     store->InTransaction([&](store::Tx& tx) {
       for (Item& item : items) {
-        item.duplicate = !outbox::TryRecord(tx, options.name, item.envelope.message_id);
-        if (item.duplicate) continue;
-        Context ctx(item.envelope, tx, options.name, item.attempt,
-                    item.registered->effect ? &item.effect_result : nullptr);
-        item.registered->handler(ctx);
+        item.duplicate = !HandleIn(tx, item.envelope, *item.registered, item.attempt, item.effect_result);
       }
     });
     transactions++;
@@ -568,6 +574,24 @@ Worker& Worker::Migrations(std::vector<store::Migration> migrations) {
 Worker& Worker::OnStart(std::function<void(store::Store&)> hook) {
   impl_->start_hooks.push_back(std::move(hook));
   return *this;
+}
+
+bool Worker::Handle(const contracts::Envelope& envelope) {
+  if (!impl_->relay) throw std::logic_error("worker: Handle needs a running worker (call after WaitUntilReady)");
+  auto handler = impl_->handlers.find(envelope.type);
+  if (handler == impl_->handlers.end()) {
+    throw std::invalid_argument("worker '" + impl_->options.name + "' has no handler for '" + envelope.type + "'");
+  }
+  const Impl::Registered& registered = handler->second;
+  std::any effect_result;
+  if (registered.effect) {
+    EffectContext fx(envelope, *impl_->store, /*attempt=*/1);
+    effect_result = registered.effect(fx);
+  }
+  const bool handled = impl_->store->InTransaction(
+      [&](store::Tx& tx) { return impl_->HandleIn(tx, envelope, registered, /*attempt=*/1, effect_result); });
+  if (handled) impl_->relay->Notify();
+  return handled;
 }
 
 Worker& Worker::OnRaw(std::string event_type, RawHandler handler, RawEffect effect) {

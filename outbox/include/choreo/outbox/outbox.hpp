@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "choreo/store/store.hpp"
 
@@ -31,6 +32,12 @@ struct OutgoingMessage {
   // Throws std::invalid_argument naming the missing field.
   void Validate() const;
 };
+
+// PostgreSQL: the channel every commit that appends outbox rows notifies (from a trigger of
+// the table, so every producer does, whatever code appended), with the outbox table's
+// schema as payload: components in other schemas of one database have outboxes of their
+// own and must not wake each other's relays.
+inline constexpr std::string_view kNotifyChannel = "choreo_outbox";
 
 // Creates (or migrates) the outbox and inbox tables in `store`. Idempotent; call at
 // start-up of every component that has a store.

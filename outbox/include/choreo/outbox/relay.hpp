@@ -1,8 +1,16 @@
 #pragma once
-// The relay: publishes committed outbox rows in commit order with publisher confirms and a
-// pipelined confirm window, then marks them sent in one transaction per batch. A crash
-// between publish and mark republishes the same message ids: at-least-once, deduplicated
-// by the consumers' inboxes.
+// The relay: publishes committed outbox rows with publisher confirms and a pipelined
+// confirm window, then marks them sent in one transaction per batch. A crash between
+// publish and mark republishes the same message ids: at-least-once, deduplicated by the
+// consumers' inboxes.
+//
+// Order: one relay publishes the rows it claims in id order, and a producer's rows get
+// ids in the order it appends them, so ONE relay over the rows of ONE producer publishes
+// them in commit order. Nothing more is promised: ids of concurrent producers' rows are
+// taken at insert, not at commit; several relays on one PostgreSQL outbox publish their
+// batches side by side; a row that failed goes out after later ones. Consumers must not
+// rely on arrival order (competing consumers and retries reorder anyway); every handler
+// checks its state instead.
 //
 // A row the broker returns as unroutable, nacks or refuses (e.g. unknown exchange) is not
 // dropped: its attempt counter grows, its next attempt is pushed back exponentially, and
@@ -11,7 +19,15 @@
 // SQLite: rows are read, published, then marked in a second short transaction (holding
 // SQLite's single write lock while waiting for confirms would stall every writer).
 // PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED in a transaction that lasts
-// until they are marked, so several relays can share one outbox table.
+// until they are marked, so several relays can share one outbox table; a row another
+// relay marked sent meanwhile fails the re-checked WHERE and is not claimed twice.
+//
+// Waking: Notify() wakes the relay of this process at once. On PostgreSQL every commit
+// that appends rows also NOTIFYs kNotifyChannel (a trigger of the outbox table), and each
+// relay LISTENs on a connection of its own, so the relay of ANY replica wakes at once,
+// not only the producer's. A sweep every sweep_interval still finds rows nobody announced
+// (a relay that was down, a LISTEN connection that broke: it is rebuilt with backoff and
+// the relay sweeps meanwhile).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -39,9 +55,17 @@ struct RelayOptions {
   amqp::ConnectionOptions amqp;
   std::size_t batch_size = 512;  // rows per cycle
   std::size_t window = 256;      // outstanding confirms
-  // How often the relay looks for rows nobody told it about (left by a crashed process or
-  // written by another process).
+  // How often the relay looks for rows nobody told it about (left by a crashed process,
+  // or written by another process while this relay's LISTEN connection was down). With
+  // LISTEN this is only the fallback, so it can be long.
   std::chrono::milliseconds sweep_interval{1000};
+  // PostgreSQL: wake on the outbox's notifications (see above). Ignored on SQLite, whose
+  // producers share the relay's process.
+  bool listen = true;
+  // The database to LISTEN on; empty: the store's URL (tests point it through a proxy).
+  std::string listen_url;
+  // Longest pause between attempts to rebuild a broken LISTEN connection.
+  std::chrono::milliseconds listen_retry_max{5000};
   std::chrono::milliseconds confirm_timeout{30000};
   // Backoff of a row that failed: initial, doubling, capped.
   std::chrono::milliseconds retry_initial{1000};
@@ -76,6 +100,8 @@ struct RelayStats {
   uint64_t unknown = 0;    // no confirm (connection lost, timeout): retried at once
   uint64_t deleted = 0;    // sent rows removed by retention
   uint64_t errors = 0;     // cycles that failed (store or broker unavailable)
+  uint64_t notifications = 0;  // PostgreSQL notifications about this outbox received
+  uint64_t listen_errors = 0;  // LISTEN connections that failed or broke
 };
 
 class Relay {
@@ -99,6 +125,8 @@ class Relay {
   std::size_t RunOnce();
 
   RelayStats Stats() const;
+  // Whether the relay currently LISTENs for the outbox's notifications (PostgreSQL).
+  bool Listening() const;
 
  private:
   struct Impl;

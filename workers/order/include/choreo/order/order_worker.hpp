@@ -2,6 +2,7 @@
 // The order worker: follows every business event of the flow, stores each order's state
 // and history, and emits order.status_changed / order.confirmed / order.cancelled as the
 // state machine (order_state.hpp) decides.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@ void Register(worker::Worker& worker);
 // Applies one fact inside the handler's transaction: loads (and on PostgreSQL locks) the
 // order, stores the outcome and a history row, and emits what the state machine decided.
 void HandleFact(worker::Context& ctx, const std::string& order_id, const OrderFact& fact);
+
+// The key of the transaction-scoped advisory lock (PostgreSQL) that serialises the
+// handlers of an order that has no row yet (see HandleFact).
+std::int64_t OrderLockKey(std::string_view order_id);
 
 // Read side, for tests and tools. `for_update` locks the row on PostgreSQL.
 std::optional<OrderState> LoadOrder(store::Tx& tx, std::string_view order_id, bool for_update = false);

@@ -133,6 +133,14 @@ class Worker {
   // Blocks until Run() has declared its topology and is consuming (tests); false on timeout.
   bool WaitUntilReady(std::chrono::milliseconds timeout);
 
+  // Runs `envelope` through what a delivery goes through once taken from the queue
+  // (its effect, then inbox + handler + outbox in one transaction, then the relay is
+  // woken) on the calling thread, without the broker and without the retry policy: a
+  // failure is thrown to the caller. Returns false when the inbox already had the message.
+  // Thread-safe; for race tests that must decide when two replicas handle a message, and
+  // for tools. Call once Run() is consuming (WaitUntilReady): the relay must be running.
+  bool Handle(const contracts::Envelope& envelope);
+
   // The worker's store (available after construction). Producers that share the
   // worker's process (the gateway) append to its outbox through AppendEnvelope and then
   // call NotifyOutbox() so the relay publishes at once.
