@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -132,9 +133,19 @@ TEST_F(Failover, ConfirmedMessagesSurviveTheDeathOfTheirNode) {
   uint64_t consumer_reconnects = 0;   // guarded by mutex
   std::exception_ptr publisher_error;
   std::exception_ptr consumer_error;
+  std::map<std::string, int> unconfirmed_why;  // outcome and reply: guarded by mutex
 
   {
-    Connection setup(ClusterOptions(urls_, "failover-setup"));
+    // Declared through node 2, which RabbitMQ makes the queue's leader (client-local),
+    // while the clients start on node 1, the head of their list: the kill takes their
+    // node, not the queue's leader. (Killing the leader too works, but RabbitMQ 3.10
+    // then nacks every publish to the queue until the node is back, ~30 s here: the
+    // client reports those as not confirmed, which is right but makes a slow test.)
+    std::vector<std::string> items;
+    std::stringstream list(urls_);
+    for (std::string item; std::getline(list, item, ',');) items.push_back(item);
+    ASSERT_EQ(items.size(), static_cast<std::size_t>(kClusterSize));
+    Connection setup(ClusterOptions(items[1] + "," + items[0] + "," + items[2], "failover-setup"));
     setup.DeclareQueue(QueueSpec::Quorum(queue));
   }
 
@@ -161,10 +172,12 @@ TEST_F(Failover, ConfirmedMessagesSurviveTheDeathOfTheirNode) {
           } else {
             to_publish.push_back(id);
             ++republished;
+            ++unconfirmed_why[std::string(ToString(r.outcome)) + " " + std::to_string(r.reply_code) + " " +
+                              r.reply_text.substr(0, 120)];
           }
         }
       };
-      const auto deadline = Clock::now() + seconds(45);
+      const auto deadline = Clock::now() + seconds(80);
       while ((!to_publish.empty() || !seq_to_id.empty()) && Clock::now() < deadline) {
         for (int i = 0; i < kBatch && !to_publish.empty(); ++i) {
           const int id = to_publish.back();
@@ -227,14 +240,18 @@ TEST_F(Failover, ConfirmedMessagesSurviveTheDeathOfTheirNode) {
         return snapshot([&] {
           return publisher_reconnects >= 1 && consumer_reconnects >= 1 &&
                  NodeNumber(publisher_node) != victim && NodeNumber(consumer_node) != victim;
-        }) && confirmed_count >= confirmed_at_kill + 300;
+        });
       },
-      seconds(30), milliseconds(50)))
+      seconds(20), milliseconds(50)))
       << "publisher on " << snapshot([&] { return publisher_node; }) << " (reconnects "
       << snapshot([&] { return publisher_reconnects; }) << "), consumer on "
       << snapshot([&] { return consumer_node; }) << " (reconnects "
-      << snapshot([&] { return consumer_reconnects; }) << "), confirmed " << confirmed_count
-      << " (" << confirmed_at_kill << " at the kill)";
+      << snapshot([&] { return consumer_reconnects; }) << ")";
+  // Publishing goes on with the node down (the queue keeps its majority).
+  EXPECT_TRUE(WaitFor([&] { return confirmed_count >= confirmed_at_kill + 300 || publisher_done; },
+                      seconds(15), milliseconds(50)))
+      << "confirmed " << confirmed_count << " (" << confirmed_at_kill << " at the kill)";
+  const int confirmed_while_down = confirmed_count - confirmed_at_kill;
   const std::string publisher_survivor = snapshot([&] { return publisher_node; });
   const std::string consumer_survivor = snapshot([&] { return consumer_node; });
 
@@ -268,10 +285,12 @@ TEST_F(Failover, ConfirmedMessagesSurviveTheDeathOfTheirNode) {
     Connection cleanup(ClusterOptions(urls_, "failover-cleanup"));
     cleanup.DeleteQueue(queue);
   }
+  for (const auto& [why, count] : unconfirmed_why) std::cout << "  unconfirmed " << count << "x: " << why << "\n";
   const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-  EXPECT_LT(took, seconds(50));
+  // The restart of the killed node alone takes ~30 s on a loaded test machine.
+  EXPECT_LT(took, seconds(90));
   std::cout << "killed node " << victim << " (" << victim_endpoint << ") after " << confirmed_at_kill
-            << " confirms; publisher went to " << publisher_survivor << ", consumer to "
+            << " confirms, " << confirmed_while_down << " confirmed while it was down; publisher went to " << publisher_survivor << ", consumer to "
             << consumer_survivor << "; " << republished << " publishes came back unconfirmed and were "
             << "republished; consumed " << consumed_ids.size() << " distinct; " << took.count() << " ms\n";
 }
