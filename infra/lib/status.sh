@@ -10,14 +10,14 @@ state_field() { sed -n "s/^$2=//p" "$VAR_DIR/run/$1.state" 2>/dev/null | head -1
 
 # One row per process, fields separated by tabs:
 #   name kind pid port alive restarts state supervised log
-# pid/port "-" when unknown; alive true|false; state running, backing-off, crash-loop,
+# pid/port "-" when unknown, restarts "-" for what no supervisor watches; alive true|false; state running, backing-off, crash-loop,
 # stopped (starting while a supervisor launches its process).
 status_rows() {
   local kind name port pidfile log pid alive state restarts sup
   while read -r kind name port pidfile log; do
     pid="$(awk 'NR == 1 { print $1 }' "$pidfile" 2>/dev/null)"
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then alive=true state=running; else alive=false state=stopped; fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$kind" "${pid:--}" "$port" "$alive" 0 "$state" false "$log"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$kind" "${pid:--}" "$port" "$alive" - "$state" false "$log"
   done < <(record_all process)
   while read -r kind name port log; do
     pid="$(service_pid "$name")" && alive=true || { pid="" alive=false; }
