@@ -57,12 +57,13 @@ profile_cluster_broker() {
   # Every client takes the whole list and fails over between the nodes.
   # CHOREO_CLUSTER_AMQP=first gives them node 1 only (for clients that take one URL).
   if [ "${CHOREO_CLUSTER_AMQP:-all}" = first ]; then
-    export CHOREO_AMQP_URL="$(cluster_amqp_urls | cut -d, -f1)"
+    CHOREO_AMQP_URL="$(cluster_amqp_urls | cut -d, -f1)"
     MGMT_URL="$(cluster_mgmt_urls | cut -d, -f1)"
   else
-    export CHOREO_AMQP_URL="$(cluster_amqp_urls)"
+    CHOREO_AMQP_URL="$(cluster_amqp_urls)"
     MGMT_URL="$(cluster_mgmt_urls)"
   fi
+  export CHOREO_AMQP_URL
 }
 
 # The PostgreSQL server and one database per component, each component's
