@@ -7,8 +7,6 @@
 // user) or in the start output and the services' logs.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <Poco/Net/HTTPClientSession.h>
@@ -27,6 +25,7 @@
 #include "choreo/amqp/options.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
+#include "infra_shell.hpp"
 #include "system.hpp"
 
 namespace choreo::e2e {
@@ -135,42 +134,10 @@ class ServicesSecretsIt : public ::testing::Test {
     if (std::getenv("CHOREO_E2E_KEEP") == nullptr) fs::remove_all(var_dir_, ignored);
   }
 
-  // Runs `function` of infra/lib/system.sh in bash from the source tree, with env_ as the
-  // only CHOREO_* configuration and stdout + stderr in `output`. The values are set in
-  // the child's environment, so they are on no command line here either.
+  // Runs `function` of infra/lib/system.sh as infra/up would, with env_ as the only
+  // CHOREO_* configuration and stdout + stderr in `output`.
   int RunShell(const std::string& function, const fs::path& output) {
-    const std::string script = "set -euo pipefail; source infra/lib/common.sh; source infra/lib/system.sh; " + function;
-    pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-      int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::close(fd);
-      }
-      if (::chdir(CHOREO_SOURCE_DIR) != 0) _exit(126);
-      // Only this test's configuration: a CHOREO_* variable of the calling shell must not
-      // change what starts.
-      for (char** e = environ; *e != nullptr;) {
-        std::string entry(*e);
-        if (entry.rfind("CHOREO_", 0) == 0) {
-          ::unsetenv(entry.substr(0, entry.find('=')).c_str());
-        } else {
-          ++e;
-        }
-      }
-      for (const auto& [k, v] : env_) ::setenv(k.c_str(), v.c_str(), 1);
-      ::execl("/bin/bash", "bash", "-c", script.c_str(), "services-it", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    int status = 0;
-    if (!testing::WaitFor([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 120s, 20ms)) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1;
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return RunInfraShell(function, env_, output);
   }
 
   // name -> pid from the pid files services_start wrote.

@@ -16,6 +16,7 @@
 
 #include "choreo/admin/admin.hpp"
 #include "choreo/admin/audit.hpp"
+#include "choreo/admin/run_record.hpp"
 #include "choreo/admin/topology.hpp"
 
 namespace choreo::admin {
@@ -41,7 +42,7 @@ Usage:
   choreo-admin dlq show <queue>              the messages of a DLQ and why they failed
   choreo-admin dlq replay <queue>            send dead letters back where they came from
   choreo-admin dlq purge <queue>             delete dead letters (asks first)
-  choreo-admin outbox status --store URL     pending outbox rows, oldest age, last sent
+  choreo-admin outbox status [--store URL]   pending outbox rows, oldest age, last sent
   choreo-admin audit                         check every store against the delivery guarantees
   choreo-admin topology apply                declare every exchange and queue, set the policies
 
@@ -51,6 +52,10 @@ Options for every command:
                    http://127.0.0.1:15672; credentials are those of the AMQP URL)
   --json           machine-readable output on stdout
   -h, --help       help for the command
+
+When neither a flag nor the environment names the broker, the management API or the
+stores, they come from what infra/up recorded in <var dir>/run/record (CHOREO_VAR_DIR,
+default var; --var-dir for audit), so the running profile needs no URL typed.
 
 Exit codes: 0 success, 1 failure or partial failure (some messages not replayed, broker
 unreachable, audit violations), 2 usage error (bad arguments, unknown queue or vhost).
@@ -136,12 +141,14 @@ components start.
                       (env CHOREO_DELIVERY_LIMIT, default 50)
 )";
 
-constexpr const char* kOutboxUsage = R"(Usage: choreo-admin outbox status [--store URL] [--json]
+constexpr const char* kOutboxUsage = R"(Usage: choreo-admin outbox status [--store URL | --component NAME] [--json]
 
 Pending outbox rows of one component's store, rows that failed at least once, the age of
-the oldest pending row and when the last row was sent.
+the oldest pending row and when the last row was sent. Without --store and
+CHOREO_STORE_URL: the store infra/up recorded for --component, or every recorded store.
 
-  --store URL  sqlite:PATH or postgresql://user@host:port/db (env CHOREO_STORE_URL)
+  --store URL       sqlite:PATH or postgresql://user@host:port/db (env CHOREO_STORE_URL)
+  --component NAME  gateway, order, inventory, payment, shipping, notification, provider
 )";
 
 constexpr const char* kAuditUsage = R"(Usage: choreo-admin audit [--var-dir DIR] [--<component>-store URL ...] [--catalog PATH]
@@ -174,7 +181,8 @@ Stores (sqlite:PATH or postgresql://user@host:port/db; "none" leaves a component
 skips the checks that need it):
   --gateway-store URL  --order-store URL  --inventory-store URL  --payment-store URL
   --shipping-store URL  --notification-store URL  --provider-store URL
-  each defaults to sqlite:<var dir>/data/<component>.db
+  each defaults to the store infra/up recorded in <var dir>/run/record, else
+  sqlite:<var dir>/data/<component>.db
   --var-dir DIR        the var dir of infra/up (env CHOREO_VAR_DIR, default var)
   --catalog PATH       initial stock (env CHOREO_CATALOG, default infra/catalog.json when it
                        exists); "none": take inventory_stock.total as the initial stock
@@ -211,7 +219,7 @@ constexpr OptionSpec kOptions[] = {
     {"payment-store", true}, {"shipping-store", true}, {"notification-store", true},
     {"provider-store", true}, {"var-dir", true}, {"catalog", true},
     {"allow-in-flight", false, true}, {"no-broker", false}, {"fail-on-dlq", false},
-    {"delivery-limit", true},
+    {"delivery-limit", true}, {"component", true},
 };
 
 const OptionSpec* FindOption(std::string_view name) {
@@ -858,33 +866,64 @@ int DlqPurge(const Args& args, const CliEnvironment& env, std::istream& in, std:
   return code;
 }
 
+json OutboxJson(const OutboxReport& report) {
+  json j;
+  j["pending"] = report.pending;
+  j["failing"] = report.failing;
+  j["oldest_pending_age_seconds"] =
+      report.oldest_pending_age ? json(report.oldest_pending_age->count() / 1000) : json(nullptr);
+  std::optional<contracts::Millis> last_sent;
+  if (report.last_sent_at_ms) last_sent = contracts::Millis(milliseconds(*report.last_sent_at_ms));
+  j["last_sent_at"] = last_sent ? json(contracts::FormatRfc3339(*last_sent)) : json(nullptr);
+  return j;
+}
+
+void WriteOutboxText(std::ostream& out, const OutboxReport& report, const std::string& indent) {
+  std::optional<contracts::Millis> last_sent;
+  if (report.last_sent_at_ms) last_sent = contracts::Millis(milliseconds(*report.last_sent_at_ms));
+  out << indent << Pad("pending", 16) << report.pending << "\n";
+  out << indent << Pad("failing", 16) << report.failing << "\n";
+  out << indent << Pad("oldest pending", 16)
+      << (report.oldest_pending_age ? FormatAge(*report.oldest_pending_age) : "-") << "\n";
+  out << indent << Pad("last sent", 16)
+      << (last_sent ? contracts::FormatRfc3339(*last_sent) + "  (" + AgeSince(last_sent) + ")" : "never") << "\n";
+}
+
 int OutboxStatusCommand(const Args& args, const CliEnvironment& env, std::ostream& out) {
-  Allow(args, "outbox status", {"store"});
+  Allow(args, "outbox status", {"store", "component"});
   if (args.positional.size() > 2) throw UsageError("unexpected argument '" + args.positional[2] + "'");
-  const std::string url = args.Last("store").value_or(env.store_url);
-  OutboxReport report = OutboxStatus(url);
-  std::string last_sent;
-  std::optional<contracts::Millis> last_sent_time;
-  if (report.last_sent_at_ms) {
-    last_sent_time = contracts::Millis(milliseconds(*report.last_sent_at_ms));
-    last_sent = contracts::FormatRfc3339(*last_sent_time);
+  if (args.Has("store") && args.Has("component")) throw UsageError("give --store or --component, not both");
+  std::string url = args.Last("store").value_or(args.Has("component") ? "" : env.store_url);
+  if (auto component = args.Last("component")) {
+    auto it = env.recorded_stores.find(*component);
+    if (it == env.recorded_stores.end()) {
+      throw UsageError("no store recorded for component '" + *component + "' (is infra/up running? CHOREO_VAR_DIR)");
+    }
+    url = it->second;
   }
-  if (args.Has("json")) {
-    json j;
-    j["pending"] = report.pending;
-    j["failing"] = report.failing;
-    j["oldest_pending_age_seconds"] =
-        report.oldest_pending_age ? json(report.oldest_pending_age->count() / 1000) : json(nullptr);
-    j["last_sent_at"] = last_sent_time ? json(last_sent) : json(nullptr);
-    out << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  if (url.empty() && !env.recorded_stores.empty()) {
+    // Every recorded component, in the audit's order.
+    json all = json::object();
+    for (const char* component : kAuditComponents) {
+      auto it = env.recorded_stores.find(component);
+      if (it == env.recorded_stores.end()) continue;
+      OutboxReport report = OutboxStatus(it->second);
+      if (args.Has("json")) {
+        all[component] = OutboxJson(report);
+      } else {
+        out << component << "\n";
+        WriteOutboxText(out, report, "  ");
+      }
+    }
+    if (args.Has("json")) out << json{{"components", all}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
-  out << Pad("pending", 16) << report.pending << "\n";
-  out << Pad("failing", 16) << report.failing << "\n";
-  out << Pad("oldest pending", 16)
-      << (report.oldest_pending_age ? FormatAge(*report.oldest_pending_age) : "-") << "\n";
-  out << Pad("last sent", 16)
-      << (last_sent_time ? last_sent + "  (" + AgeSince(last_sent_time) + ")" : "never") << "\n";
+  OutboxReport report = OutboxStatus(url);
+  if (args.Has("json")) {
+    out << OutboxJson(report).dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  WriteOutboxText(out, report, "");
   return kExitOk;
 }
 
@@ -904,7 +943,9 @@ int AuditCommand(const Args& args, const CliEnvironment& env, std::ostream& out)
   bool any = false;
   for (const char* component : kAuditComponents) {
     const std::string flag = std::string(component) + "-store";
-    std::string url = args.Last(flag).value_or(DefaultStoreUrl(var_dir, component));
+    auto recorded = env.recorded_stores.find(component);
+    std::string url = args.Last(flag).value_or(
+        recorded != env.recorded_stores.end() ? recorded->second : DefaultStoreUrl(var_dir, component));
     if (url.empty()) throw UsageError("--" + flag + " needs a URL (or 'none')");
     if (url == "none") continue;
     sources.stores[component] = url;
@@ -1022,12 +1063,16 @@ CliEnvironment CliEnvironment::FromProcess() {
   return env;
 }
 
-int RunCli(const std::vector<std::string>& words, const CliEnvironment& env, std::istream& in,
+int RunCli(const std::vector<std::string>& words, const CliEnvironment& given, std::istream& in,
            std::ostream& out, std::ostream& err) {
   bool json_out = false;
   try {
     Args args = Split(words);
     json_out = args.Has("json");
+    CliEnvironment env = given;
+    if (auto record = ReadRunRecord(RunRecordPath(args.Last("var-dir").value_or(given.var_dir)))) {
+      FillFromRunRecord(env, *record);
+    }
     const auto& p = args.positional;
     if (args.Has("help") || p.empty()) {
       const char* usage = HelpFor(p);
