@@ -110,7 +110,13 @@ void ThrowPostgresError(std::string_view sqlstate, std::string_view message,
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   if (!sqlstate.empty()) text += " (SQLSTATE " + std::string(sqlstate) + ")";
   // No SQLSTATE means libpq got no answer from the server: the connection is gone.
-  if (sqlstate.empty() || IsTransientSqlState(sqlstate) || LooksTransient(message)) {
+  // A prepared statement of the connection's cache (src/postgres_statements.cpp) whose
+  // result type a schema change altered, or that was deallocated behind its back, works
+  // again once prepared afresh, which the cache does on the next try.
+  const bool stale_statement =
+      (sqlstate == "0A000" && message.find("cached plan must not change result type") != std::string_view::npos) ||
+      sqlstate == "26000";
+  if (sqlstate.empty() || stale_statement || IsTransientSqlState(sqlstate) || LooksTransient(message)) {
     throw TransientStoreError(Describe(context, text));
   }
   throw StoreError(Describe(context, text));

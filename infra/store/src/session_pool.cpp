@@ -18,6 +18,7 @@ void SessionPool::Lease::Discard() {
   if (!connection_.session) return;
   try {
     connection_.statements.reset();
+    connection_.pg_statements.reset();
     connection_.session.reset();
   } catch (...) {
     // Closing a broken connection may fail; it is gone either way.

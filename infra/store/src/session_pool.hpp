@@ -9,6 +9,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include "postgres_statements.hpp"
 #include "statement_cache.hpp"
 
 namespace choreo::store::detail {
@@ -19,6 +20,8 @@ struct Connection {
   // SQLite only. Declared after `session` so it is destroyed first: its statements must be
   // finalized before the connection closes.
   std::unique_ptr<StatementCache> statements;
+  // PostgreSQL only; goes with the connection, whose server-side statements it names.
+  std::unique_ptr<PgStatementCache> pg_statements;
 };
 
 // A bounded set of database connections, each used by one transaction at a time.
@@ -45,6 +48,7 @@ class SessionPool {
 
     Poco::Data::Session& Session() { return *connection_.session; }
     StatementCache* Statements() { return connection_.statements.get(); }
+    PgStatementCache* PgStatements() { return connection_.pg_statements.get(); }
     // Closes the connection instead of reusing it (it failed in a way that may have
     // left it broken or mid-transaction).
     void Discard();

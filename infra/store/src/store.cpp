@@ -34,11 +34,11 @@ sqlite3* SqliteHandle(Poco::Data::Session& session) {
   return Poco::Data::SQLite::Utility::dbHandle(session);
 }
 
-PGconn* PostgresHandle(Poco::Data::Session& session) {
-  auto* handle =
-      Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(session.getProperty("handle"));
-  return *handle;
+Poco::Data::PostgreSQL::SessionHandle& PostgresSessionHandle(Poco::Data::Session& session) {
+  return *Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(session.getProperty("handle"));
 }
+
+PGconn* PostgresHandle(Poco::Data::Session& session) { return PostgresSessionHandle(session); }
 
 // Runs SQL text on the raw SQLite handle; returns the first column of the first row.
 std::string SqliteExec(sqlite3* db, const std::string& sql) {
@@ -134,12 +134,17 @@ struct Store::Impl {
   detail::SessionPool::Factory MakeFactory() const {
     if (url.dialect == Dialect::kSqlite) {
       return [this] {
-        detail::Connection connection{OpenSqlite(url.sqlite_path, options), nullptr};
+        detail::Connection connection{OpenSqlite(url.sqlite_path, options), nullptr, nullptr};
         connection.statements = std::make_unique<detail::StatementCache>(SqliteHandle(*connection.session));
         return connection;
       };
     }
-    return [this] { return detail::Connection{OpenPostgres(url.postgres_conninfo, options), nullptr}; };
+    return [this] {
+      detail::Connection connection{OpenPostgres(url.postgres_conninfo, options), nullptr, nullptr};
+      connection.pg_statements =
+          std::make_unique<detail::PgStatementCache>(PostgresSessionHandle(*connection.session));
+      return connection;
+    };
   }
 
   // Each SQLite connection to ":memory:" is a separate database.
@@ -199,7 +204,7 @@ struct Store::Impl {
       RollbackQuietly(lease);
       throw;
     }
-    Tx tx(session, url.dialect, lease.Statements());
+    Tx tx(session, url.dialect, lease.Statements(), lease.PgStatements());
     try {
       body(tx);
       Commit(session);

@@ -1,8 +1,10 @@
 #pragma once
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -19,6 +21,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
 
+#include "choreo/store/detail/postgres_fast_path.hpp"
 #include "choreo/store/errors.hpp"
 #include "choreo/store/options.hpp"
 #include "choreo/store/sql.hpp"
@@ -121,6 +124,10 @@ struct IsRawBindable<std::optional<V>> : IsRawBindable<V> {};
 template <class P>
 concept RawBindablePart = !PocoStatementPart<P> && IsRawBindable<std::remove_cvref_t<P>>::value;
 
+// What the PostgreSQL fast path takes: plain values and into(...) targets.
+template <class P>
+concept PostgresFastPart = RawBindablePart<P> || ExtractionPart<P>;
+
 // The per-connection cache of prepared SQLite statements (src/statement_cache.hpp).
 class StatementCache;
 // The cached statement for `sql`, ready to bind, or nullptr if it must run through Poco.
@@ -139,8 +146,10 @@ std::size_t StepCachedStatement(sqlite3_stmt* statement, std::string_view sql);
 class Tx {
  public:
   // `cache`: the connection's prepared SQLite statements, or nullptr (PostgreSQL).
-  Tx(Poco::Data::Session& session, store::Dialect dialect, detail::StatementCache* cache = nullptr)
-      : session_(session), dialect_(dialect), cache_(cache) {}
+  // `pg_cache`: the connection's prepared PostgreSQL statements, or nullptr (SQLite).
+  Tx(Poco::Data::Session& session, store::Dialect dialect, detail::StatementCache* cache = nullptr,
+     detail::PgStatementCache* pg_cache = nullptr)
+      : session_(session), dialect_(dialect), cache_(cache), pg_cache_(pg_cache) {}
   Tx(const Tx&) = delete;
   Tx& operator=(const Tx&) = delete;
 
@@ -169,6 +178,10 @@ class Tx {
   // On SQLite, a statement whose parts are all plain values and that returns no rows runs
   // on a prepared statement kept with the connection: Poco::Data would compile it again on
   // every call, which cost as much as executing it.
+  // On PostgreSQL, a statement whose parts are plain values and into(...) targets of the
+  // common types (see src/postgres_statements.cpp) runs on a prepared statement kept with
+  // the connection: one round trip per call, where Poco::Data spends four (prepare,
+  // describe, execute, deallocate) and the server sat idle waiting for them.
   template <class... Parts>
   std::size_t Run(std::string_view sql, Parts&&... parts) {
     if constexpr ((detail::RawBindablePart<Parts> && ...)) {
@@ -181,6 +194,18 @@ class Tx {
       }
     }
     try {
+      if constexpr ((detail::PostgresFastPart<Parts> && ...)) {
+        if (pg_cache_ != nullptr) {
+          detail::PgParams params(sizeof...(Parts));
+          std::array<Poco::Data::AbstractExtraction*, sizeof...(Parts) + 1> extractions{};
+          std::size_t extraction_count = 0;
+          (CollectPostgres(params, extractions, extraction_count, parts), ...);
+          if (auto rows = detail::RunCachedPostgres(*pg_cache_, sql, params,
+                                                    std::span(extractions.data(), extraction_count))) {
+            return *rows;
+          }
+        }
+      }
       Poco::Data::Statement statement(session_);
       statement << Sql(sql);
       (Attach(statement, std::forward<Parts>(parts)), ...);
@@ -231,9 +256,49 @@ class Tx {
     }
   }
 
+  template <class P, std::size_t N>
+  static void CollectPostgres(detail::PgParams& params, std::array<Poco::Data::AbstractExtraction*, N>& extractions,
+                              std::size_t& extraction_count, P& part) {
+    if constexpr (detail::ExtractionPart<P>) {
+      extractions[extraction_count++] = part.get();
+    } else {
+      BindPostgres(params, static_cast<const std::remove_cvref_t<P>&>(part));
+    }
+  }
+
+  // Adds `value` as BindableValue and Poco's binder would send it. std::string and C
+  // strings are passed without copying: the statement runs before Run returns.
+  template <class V>
+  static void BindPostgres(detail::PgParams& params, const V& value) {
+    if constexpr (detail::IsOptional<V>::value) {
+      if (value) {
+        BindPostgres(params, *value);
+      } else {
+        params.AddNull();
+      }
+    } else if constexpr (std::is_same_v<V, std::nullopt_t> || std::is_same_v<V, std::nullptr_t>) {
+      params.AddNull();
+    } else if constexpr (std::is_same_v<V, bool>) {
+      params.AddBool(value);
+    } else if constexpr (std::is_integral_v<V>) {
+      params.AddInt64(static_cast<std::int64_t>(detail::BindableValue(value)));
+    } else if constexpr (std::is_floating_point_v<V>) {
+      params.AddDouble(static_cast<double>(value));
+    } else if constexpr (std::is_same_v<V, std::string>) {
+      params.AddText(value.c_str());
+    } else if constexpr (std::is_array_v<V> || (std::is_pointer_v<V> && std::is_convertible_v<V, const char*>)) {
+      const char* text = value;
+      if (text == nullptr) throw std::invalid_argument("choreo::store: null char pointer bound; use std::nullopt");
+      params.AddText(text);
+    } else {
+      params.AddCopy(std::string_view(value));  // string_view and the like need not end in NUL
+    }
+  }
+
   Poco::Data::Session& session_;
   store::Dialect dialect_;
   detail::StatementCache* cache_;
+  detail::PgStatementCache* pg_cache_;
 };
 
 }  // namespace choreo::store

@@ -1,0 +1,69 @@
+#pragma once
+// Prepared PostgreSQL statements kept per connection (see Tx::Run). Poco::Data prepares,
+// describes, executes and deallocates every statement: four round trips to a server that
+// spent almost all of that time idle, waiting for the client. Here each SQL text is
+// prepared once per connection and then costs one PQexecPrepared round trip per call.
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <Poco/Data/AbstractExtraction.h>
+#include <Poco/SharedPtr.h>
+#include <libpq-fe.h>
+
+#include "choreo/store/detail/postgres_fast_path.hpp"
+
+namespace Poco::Data::PostgreSQL {
+class SessionHandle;
+}
+
+namespace choreo::store::detail {
+
+class PgRowExtractor;
+
+class PgStatementCache {
+ public:
+  // `handle`: the Poco session's connection, which Poco's BEGIN/COMMIT also use. Read on
+  // every call, so a connection Poco replaced is noticed and the cache starts over.
+  explicit PgStatementCache(Poco::Data::PostgreSQL::SessionHandle& handle);
+  ~PgStatementCache();
+  PgStatementCache(const PgStatementCache&) = delete;
+  PgStatementCache& operator=(const PgStatementCache&) = delete;
+
+  // See RunCachedPostgres.
+  std::optional<std::size_t> Run(std::string_view sql, const PgParams& params,
+                                 std::span<Poco::Data::AbstractExtraction* const> extractions);
+
+  // Statements prepared on this connection so far (for tests: reuse means no new ones).
+  std::uint64_t Prepared() const { return prepared_; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  // Bounds the server-side statements of code that builds SQL text per call.
+  static constexpr std::size_t kMaxStatements = 256;
+
+  struct Statement {
+    std::string name;  // server-side
+    int parameters = 0;
+  };
+  // `sql`'s prepared statement, preparing it first if needed.
+  const Statement& Find(PGconn* conn, std::string_view sql);
+  void Forget(std::string_view sql);
+
+  Poco::Data::PostgreSQL::SessionHandle& handle_;
+  PGconn* conn_ = nullptr;  // the connection the statements below were prepared on
+  std::unordered_map<std::string, Statement, Hash, std::equal_to<>> statements_;  // by SQL text
+  std::deque<std::string> order_;  // SQL texts in the order prepared, oldest evicted first
+  std::uint64_t prepared_ = 0;
+  Poco::SharedPtr<PgRowExtractor> extractor_;
+};
+
+}  // namespace choreo::store::detail
