@@ -19,7 +19,7 @@ CHOREO_PACKAGES=(
   build-essential cmake pkg-config git curl ca-certificates procps iproute2 util-linux
   rabbitmq-server librabbitmq-dev
   libpoco-dev nlohmann-json3-dev libvalijson-dev libgtest-dev
-  libsqlite3-dev sqlite3 postgresql-15 postgresql-client-15
+  libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
   wrk
 )
 
