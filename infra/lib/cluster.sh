@@ -126,20 +126,14 @@ cluster_stop() {
   for i in "${pids[@]}"; do wait "$i" || true; done
 }
 
-# The AMQP URLs of every node, comma-separated: what CHOREO_AMQP_URL takes in this profile.
-# guest/guest is RabbitMQ's loopback-only default user of a private node, not a secret.
-cluster_amqp_urls() {
-  local i out=""
-  for i in $(seq 1 "$CLUSTER_SIZE"); do
-    out+="${out:+,}amqp://guest:guest@127.0.0.1:$((CLUSTER_PORT + i - 1))/"
-  done
+# "<prefix><port><suffix>" of every node, comma-separated, node i at base + i - 1.
+cluster_url_list() {
+  local prefix="$1" base="$2" suffix="${3:-}" i out=""
+  for i in $(seq 1 "$CLUSTER_SIZE"); do out+="${out:+,}$prefix$((base + i - 1))$suffix"; done
   echo "$out"
 }
 
-cluster_mgmt_urls() {
-  local i out=""
-  for i in $(seq 1 "$CLUSTER_SIZE"); do
-    out+="${out:+,}http://127.0.0.1:$((CLUSTER_MGMT_PORT + i - 1))"
-  done
-  echo "$out"
-}
+# The AMQP URLs of every node, comma-separated: what CHOREO_AMQP_URL takes in this profile.
+# guest/guest is RabbitMQ's loopback-only default user of a private node, not a secret.
+cluster_amqp_urls() { cluster_url_list "amqp://guest:guest@127.0.0.1:" "$CLUSTER_PORT" /; }
+cluster_mgmt_urls() { cluster_url_list "http://127.0.0.1:" "$CLUSTER_MGMT_PORT"; }

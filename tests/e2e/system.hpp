@@ -17,6 +17,7 @@
 #include "choreo/amqp/publisher.hpp"
 #include "choreo/contracts/envelope.hpp"
 #include "choreo/contracts/events.hpp"
+#include "choreo/testing/testing.hpp"
 
 namespace choreo::e2e {
 
@@ -89,8 +90,7 @@ class System {
   std::map<std::string, int> ended_;  // wait status of the last run that ended
 };
 
-// A free TCP port on 127.0.0.1 (bound and released; fine for tests).
-int FreePort();
+using testing::FreePort;
 
 struct HttpReply {
   int status = 0;

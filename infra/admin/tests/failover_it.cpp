@@ -25,21 +25,6 @@ namespace {
 using choreo::testing::RequireEnv;
 using choreo::testing::TestVhost;
 
-// A 127.0.0.1 port nobody listens on: what a killed node's address answers.
-uint16_t DeadPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error("cannot find a free port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // `url` (amqp://user:pass@host:port/vhost) with another port: the same credentials and
 // vhost, as the nodes of one cluster have.
 std::string WithPort(const std::string& url, uint16_t port) {
@@ -56,8 +41,8 @@ class AdminFailoverTest : public ::testing::Test {
     vhost_ = std::make_unique<TestVhost>("admin-fo");
     amqp::Connection connection(amqp::ConnectionOptions{.url = vhost_->AmqpUrl(), .connection_name = "admin-fo"});
     testing::DeclareWorker(connection, "order");
-    dead_amqp_ = WithPort(vhost_->AmqpUrl(), DeadPort());
-    dead_mgmt_ = "http://127.0.0.1:" + std::to_string(DeadPort());
+    dead_amqp_ = WithPort(vhost_->AmqpUrl(), choreo::testing::FreePort());
+    dead_mgmt_ = "http://127.0.0.1:" + std::to_string(choreo::testing::FreePort());
   }
   std::unique_ptr<TestVhost> vhost_;
   std::string dead_amqp_;
@@ -89,7 +74,7 @@ TEST_F(AdminFailoverTest, ListWorksWithADeadNodeAtTheHeadOfBothLists) {
 TEST_F(AdminFailoverTest, NoNodeReachableNamesEveryManagementUrl) {
   Endpoints endpoints;
   endpoints.amqp_url = vhost_->AmqpUrl();
-  const std::string other_dead = "http://127.0.0.1:" + std::to_string(DeadPort());
+  const std::string other_dead = "http://127.0.0.1:" + std::to_string(choreo::testing::FreePort());
   endpoints.mgmt_url = dead_mgmt_ + "," + other_dead;
   try {
     detail::ManagementGet(endpoints, "/api/overview");

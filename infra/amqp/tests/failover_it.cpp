@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "it_support.hpp"
+#include "choreo/testing/testing.hpp"
 
 namespace choreo::amqp::test {
 namespace {
@@ -84,22 +85,6 @@ ConnectionOptions ClusterOptions(const std::string& url_list, const std::string&
   o.reconnect.initial_delay = milliseconds(100);
   o.reconnect.max_delay = milliseconds(1000);
   return o;
-}
-
-// A 127.0.0.1 port nobody listens on (bound once by the kernel's choice, then closed).
-uint16_t DeadPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error("cannot find a free port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 class Failover : public ::testing::Test {
@@ -296,8 +281,8 @@ TEST_F(Failover, ConfirmedMessagesSurviveTheDeathOfTheirNode) {
 }
 
 TEST_F(Failover, ConnectsPastDeadAddressesAtTheHeadOfTheList) {
-  const std::string dead1 = "amqp://guest:guest@127.0.0.1:" + std::to_string(DeadPort()) + "/";
-  const std::string dead2 = "amqp://guest:guest@127.0.0.1:" + std::to_string(DeadPort()) + "/";
+  const std::string dead1 = "amqp://guest:guest@127.0.0.1:" + std::to_string(choreo::testing::FreePort()) + "/";
+  const std::string dead2 = "amqp://guest:guest@127.0.0.1:" + std::to_string(choreo::testing::FreePort()) + "/";
   Connection conn(ClusterOptions(dead1 + " , " + dead2 + "," + urls_, "failover-dead-head"));
   EXPECT_EQ(NodeNumber(conn.Node()), 1) << conn.Node();
   // A working connection, not only a socket.
@@ -310,7 +295,7 @@ TEST_F(Failover, NoNodeReachableNamesEveryAddressButNoPassword) {
   std::string urls;
   std::vector<std::string> endpoints;
   for (int i = 0; i < 3; ++i) {
-    endpoints.push_back("127.0.0.1:" + std::to_string(DeadPort()));
+    endpoints.push_back("127.0.0.1:" + std::to_string(choreo::testing::FreePort()));
     urls += (urls.empty() ? "" : ",") + std::string("amqp://u:n0tl0gged@") + endpoints.back() + "/";
   }
   ConnectionOptions options = ClusterOptions(urls, "failover-all-dead");

@@ -1,5 +1,8 @@
 #include "choreo/testing/testing.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <Poco/Net/HTTPBasicCredentials.h>
@@ -71,6 +74,22 @@ bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds t
     if (std::chrono::steady_clock::now() >= deadline) return predicate();
     std::this_thread::sleep_for(poll);
   }
+}
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("no free port on 127.0.0.1");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 std::string UrlEncode(std::string_view segment) {

@@ -75,6 +75,10 @@ int ManagementRequest(const BrokerEndpoints& broker, const std::string& method, 
 void StopBroker();
 void StartBroker();
 
+// A free TCP port on 127.0.0.1, bound by the kernel's choice and released: a port for a
+// server the test starts, or one nobody listens on (a dead node's address).
+int FreePort();
+
 // URL-encodes one path segment (vhost names in URLs).
 std::string UrlEncode(std::string_view segment);
 
