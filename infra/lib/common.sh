@@ -71,6 +71,7 @@ rabbit_env() {
   export RABBITMQ_LOG_BASE="$RABBIT_DIR/log"
   export RABBITMQ_PID_FILE="$RABBIT_DIR/rabbit.pid"
   export RABBITMQ_CONFIG_FILE="$RABBIT_DIR/rabbitmq"
+  export RABBITMQ_ADVANCED_CONFIG_FILE="$RABBIT_DIR/advanced.config"
   export RABBITMQ_ENABLED_PLUGINS_FILE="$RABBIT_DIR/enabled_plugins"
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
   export ERL_EPMD_ADDRESS=127.0.0.1
@@ -93,6 +94,18 @@ log.file.level = warning
 log.console = false
 ${RABBIT_EXTRA_CONF:-}
 CONF
+  # A quorum queue dead-letters at least once through a worker on its leader's node, which
+  # republishes a message only when its confirm has not come within this timeout (180 s by
+  # default). When the target queue's leader dies with the confirm in flight, every retry
+  # copy behind it (retry queues dead-letter back to the work queue) waits that long; one
+  # chaos run saw orders stall for 6 minutes and their reservations expire. 10 s bounds it;
+  # a duplicate it may cause is absorbed by the inbox. rabbitmq.conf has no key for it
+  # (3.10 through 4.x), hence advanced.config; some builds read the key with an `_ms`
+  # suffix, so both are set (an unknown key is ignored). docs/deployment.md tells operators.
+  cat > "$RABBIT_DIR/advanced.config" <<'CONF'
+[{rabbit, [{dead_letter_worker_publisher_confirm_timeout, 10000},
+           {dead_letter_worker_publisher_confirm_timeout_ms, 10000}]}].
+CONF
   echo '[rabbitmq_management].' > "$RABBIT_DIR/enabled_plugins"
   # epmd is shared by every Erlang node on the machine; remember whether we started it,
   # so that rabbit_stop kills it only then.
@@ -101,7 +114,12 @@ CONF
   ( rabbit_env; cd "$RABBIT_DIR"; setsid nohup "$RABBIT_BIN/rabbitmq-server" >"$RABBIT_DIR/log/server.out" 2>&1 < /dev/null & )
   local i
   for i in $(seq 1 240); do
-    if rabbit_running; then log "rabbitmq $RABBIT_NODE is up"; return 0; fi
+    if rabbit_running; then
+      # advanced.config is read silently or not at all: check that the node took it.
+      local got; got="$(rabbit_ctl eval 'application:get_env(rabbit, dead_letter_worker_publisher_confirm_timeout).' 2>&1 || true)"
+      [ "$got" = "{ok,10000}" ] || die "rabbitmq $RABBIT_NODE ignored $RABBIT_DIR/advanced.config (dead-letter confirm timeout: $got)"
+      log "rabbitmq $RABBIT_NODE is up"; return 0
+    fi
     sleep 0.5
   done
   tail -30 "$RABBIT_DIR/log/server.out" >&2 || true

@@ -53,6 +53,8 @@
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/log/log.hpp"
+#include "choreo/outbox/outbox.hpp"
+#include "choreo/store/store.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 #include "choreo/worker/worker.hpp"
@@ -409,16 +411,23 @@ SagaResult RunSaga(const Args& args, e2e::System& system, const std::string& amq
   std::printf("  saga: %d orders in %.2f s = %.0f orders/s\n", args.saga_orders, Seconds(last - start),
               result.orders_per_s);
 
-  // Let the work the burst left behind (e-mails, mostly) drain first, so the paced orders
-  // are measured in a steady state rather than behind a backlog.
+  // Let the work the burst left behind (e-mails, status changes) drain first, so the paced
+  // orders are measured in a steady state rather than behind a backlog: every work queue
+  // empty and every outbox published (a relay's backlog refills the queues later).
   amqp::Connection inspect({.url = amqp_url, .connection_name = "bench-saga-inspect"});
-  testing::WaitFor(
+  std::vector<std::unique_ptr<store::Store>> outboxes;
+  for (const auto& w : e2e::kWorkers) outboxes.push_back(std::make_unique<store::Store>(system.StoreUrl(w)));
+  const bool drained = testing::WaitFor(
       [&] {
         watcher.Poll(0ms);
         return std::all_of(e2e::kWorkers.begin(), e2e::kWorkers.end(),
-                           [&](const std::string& queue) { return inspect.InspectQueue(queue).message_count == 0; });
+                           [&](const std::string& queue) { return inspect.InspectQueue(queue).message_count == 0; }) &&
+               std::all_of(outboxes.begin(), outboxes.end(),
+                           [](const auto& store) { return outbox::Status(*store).pending == 0; });
       },
       5min, 200ms);
+  if (!drained) throw std::runtime_error("saga: the burst's backlog did not drain within 5 minutes");
+  outboxes.clear();
   std::this_thread::sleep_for(1s);  // deliveries in hand (not counted as ready) finish
 
   // Latency at half that rate: paced submits, terminal events read in between.
