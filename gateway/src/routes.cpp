@@ -1,7 +1,7 @@
 #include "choreo/gateway/routes.hpp"
 
 #include <algorithm>
-#include <stdexcept>
+#include <string>
 
 namespace choreo::gateway {
 namespace {
@@ -18,51 +18,25 @@ const std::vector<RouteSpec>& Table() {
   return table;
 }
 
-const RouteSpec& Find(RouteId id) {
-  for (const auto& route : Table()) {
-    if (route.id == id) return route;
-  }
-  throw std::logic_error("route missing from the table");
-}
-
 }  // namespace
 
 std::span<const RouteSpec> Routes() { return Table(); }
+
+http::Router MakeRouter(const std::function<http::Handler(const RouteSpec&, const Operation&)>& handler_for) {
+  http::Router router(http::RouterOptions{.not_found_hint = "The API is described at /openapi.yaml."});
+  for (const auto& route : Table()) {
+    for (const auto& operation : route.operations) {
+      router.Add(operation.method, route.path_template, handler_for(route, operation));
+    }
+  }
+  return router;
+}
 
 bool IsPlausibleOrderId(std::string_view id) {
   return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
            c == '.' || c == ':';
   });
-}
-
-std::optional<RouteMatch> MatchRoute(std::string_view path) {
-  constexpr std::string_view kOrderPrefix = "/orders/";
-  if (path.starts_with(kOrderPrefix) && path.size() > kOrderPrefix.size()) {
-    std::string_view id = path.substr(kOrderPrefix.size());
-    if (id.find('/') != std::string_view::npos) return std::nullopt;
-    return RouteMatch{&Find(RouteId::kOrder), std::string(id)};
-  }
-  for (const auto& route : Table()) {
-    if (route.id != RouteId::kOrder && route.path_template == path) return RouteMatch{&route, {}};
-  }
-  return std::nullopt;
-}
-
-const Operation* FindOperation(const RouteSpec& route, std::string_view method) {
-  for (const auto& operation : route.operations) {
-    if (operation.method == method) return &operation;
-  }
-  return nullptr;
-}
-
-std::string AllowHeader(const RouteSpec& route) {
-  std::string out;
-  for (const auto& operation : route.operations) {
-    if (!out.empty()) out += ", ";
-    out += operation.method;
-  }
-  return out;
 }
 
 }  // namespace choreo::gateway

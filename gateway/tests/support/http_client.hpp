@@ -1,41 +1,22 @@
 #pragma once
-// Small HTTP helpers for the gateway's integration tests (loopback only).
-#include <chrono>
+// HTTP helpers for the gateway's integration tests (loopback only): the shared test
+// client (choreo/testing/http_client.hpp) and the gateway's example order.
 #include <cstdint>
 #include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "choreo/testing/http_client.hpp"
+
 namespace choreo::gateway::testing {
 
-struct HttpResult {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // names in lower case
-
-  std::string Header(const std::string& lower_name) const {
-    auto it = headers.find(lower_name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-  bool Has(const std::string& lower_name) const { return headers.count(lower_name) != 0; }
-  nlohmann::json Json() const { return nlohmann::json::parse(body); }
-};
-
-// One request on a fresh connection to 127.0.0.1:port. A non-empty `content_type` is
-// sent as Content-Type; `headers` are added as given.
-HttpResult Request(std::uint16_t port, const std::string& method, const std::string& path,
-                   const std::string& body = "", const std::string& content_type = "",
-                   const std::map<std::string, std::string>& headers = {});
+using ::choreo::testing::HttpResult;
+using ::choreo::testing::RawExchange;
+using ::choreo::testing::Request;
 
 HttpResult PostOrder(std::uint16_t port, const nlohmann::json& order,
                      const std::map<std::string, std::string>& headers = {});
-
-// Writes `bytes` to a raw connection, then reads until the server closes or `timeout`
-// passes, and returns what arrived (status line, headers, body). `closed_by_server` tells
-// which of the two ended it.
-std::string RawExchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout,
-                        bool* closed_by_server = nullptr);
 
 // The documented example order.
 nlohmann::json ExampleOrder();

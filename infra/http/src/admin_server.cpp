@@ -1,43 +1,15 @@
 #include "choreo/http/admin_server.hpp"
 
-#include "choreo/http/problem.hpp"
-#include "choreo/log/log.hpp"
-
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
-#include <nlohmann/json.hpp>
-
 #include <stdexcept>
+
+#include "choreo/http/exchange.hpp"
+#include "choreo/http/server.hpp"
 
 namespace choreo::http {
 
 namespace {
 
-using Poco::Net::HTTPResponse;
-using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
-
-constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
-
-struct Routes {
-  metrics::Registry* registry;
-  ReadinessCheck ready;
-};
-
-void SendJson(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const nlohmann::json& body) {
-  const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  response.setStatus(status);
-  response.setContentType("application/json");
-  response.sendBuffer(text.data(), text.size());
-}
+constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 // Never throws: a failing check means "not ready", which is what an orchestrator must see.
 std::string NotReadyReason(const ReadinessCheck& ready) {
@@ -51,86 +23,21 @@ std::string NotReadyReason(const ReadinessCheck& ready) {
   }
 }
 
-class AdminHandler final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit AdminHandler(std::shared_ptr<const Routes> routes) : routes_(std::move(routes)) {}
-
-  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
-    try {
-      Dispatch(request, response);
-    } catch (const std::exception& e) {
-      Fail(request, response, e.what());
-    } catch (...) {
-      Fail(request, response, "unknown exception");
-    }
-  }
-
- private:
-  void Dispatch(HTTPServerRequest& request, HTTPServerResponse& response) {
-    // Scrapers and probes never vary by query string; ignore it rather than 404.
-    const std::string& uri = request.getURI();
-    const std::string path = uri.substr(0, uri.find_first_of("?#"));
-    const bool known = path == "/healthz" || path == "/readyz" || path == "/metrics";
-    if (!known) {
-      WriteProblem(response, HTTPResponse::HTTP_NOT_FOUND, "Not Found",
-                   "no route for " + request.getMethod() + " " + path);
-      return;
-    }
-    // Poco drops the body of HEAD answers itself, so HEAD comes for free.
-    const std::string& method = request.getMethod();
-    if (method != HTTPServerRequest::HTTP_GET && method != HTTPServerRequest::HTTP_HEAD) {
-      response.set("Allow", "GET, HEAD");
-      WriteProblem(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed",
-                   path + " supports GET and HEAD, not " + method);
-      return;
-    }
-    // Probe and scrape answers are point-in-time; a cache in between would lie.
-    response.set("Cache-Control", "no-store");
-    if (path == "/healthz") {
-      SendJson(response, HTTPResponse::HTTP_OK, {{"status", "ok"}});
-    } else if (path == "/readyz") {
-      const std::string reason = NotReadyReason(routes_->ready);
-      if (reason.empty()) {
-        SendJson(response, HTTPResponse::HTTP_OK, {{"status", "ready"}});
-      } else {
-        SendJson(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, {{"status", "not_ready"}, {"reason", reason}});
-      }
+Router AdminRoutes(metrics::Registry& registry, ReadinessCheck ready) {
+  // Probes and scrapers send HEAD now and then; answering it costs nothing.
+  Router router(RouterOptions{.head_for_get = true});
+  router.Add("GET", "/healthz", [](Exchange& ex) { ex.SendJson(200, {{"status", "ok"}}); });
+  router.Add("GET", "/readyz", [ready = std::move(ready)](Exchange& ex) {
+    const std::string reason = NotReadyReason(ready);
+    if (reason.empty()) {
+      ex.SendJson(200, {{"status", "ready"}});
     } else {
-      const std::string text = routes_->registry->Render();
-      response.setStatus(HTTPResponse::HTTP_OK);
-      response.setContentType(kMetricsContentType);
-      response.sendBuffer(text.data(), text.size());
+      ex.SendJson(503, {{"status", "not_ready"}, {"reason", reason}});
     }
-  }
-
-  static void Fail(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& what) noexcept {
-    try {
-      log::Error("admin request failed", {{"method", request.getMethod()}, {"uri", request.getURI()}, {"error", what}});
-      // Once the header is out the status cannot change; the client sees a cut-off body.
-      if (!response.sent()) {
-        response.erase("Cache-Control");
-        WriteProblem(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "Internal Server Error",
-                     "the admin endpoint failed; see the process log");
-      }
-    } catch (...) {
-      // The connection is probably gone; nothing left to tell anyone.
-    }
-  }
-
-  std::shared_ptr<const Routes> routes_;
-};
-
-class AdminHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit AdminHandlerFactory(std::shared_ptr<const Routes> routes) : routes_(std::move(routes)) {}
-
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new AdminHandler(routes_);
-  }
-
- private:
-  std::shared_ptr<const Routes> routes_;
-};
+  });
+  router.Add("GET", "/metrics", [&registry](Exchange& ex) { ex.Send(200, kMetricsContentType, registry.Render()); });
+  return router;
+}
 
 }  // namespace
 
@@ -143,78 +50,24 @@ void AdminServerOptions::Validate() const {
   }
 }
 
-AdminServer::AdminServer(AdminServerOptions options, metrics::Registry& registry, ReadinessCheck ready)
-    : options_(std::move(options)), registry_(registry), ready_(std::move(ready)) {
-  options_.Validate();
+AdminServer::AdminServer(AdminServerOptions options, metrics::Registry& registry, ReadinessCheck ready) {
+  options.Validate();
+  server_ = std::make_unique<Server>(ServerOptions{.name = "admin",
+                                                  .host = options.host,
+                                                  .port = options.port,
+                                                  .max_threads = options.max_threads,
+                                                  .max_queued = options.max_queued,
+                                                  .io_timeout = options.timeout,
+                                                  .keep_alive_timeout = options.timeout},
+                                    AdminRoutes(registry, std::move(ready)));
 }
 
-AdminServer::~AdminServer() {
-  try {
-    Stop();
-  } catch (...) {
-    // Destructors must not throw; Stop only fails if the process is already in trouble.
-  }
-}
+AdminServer::~AdminServer() = default;  // Server's destructor stops it
 
-void AdminServer::Start() {
-  std::lock_guard lock(mutex_);
-  if (server_) return;
-  const std::string where = options_.host + ":" + std::to_string(options_.port);
-  Poco::Net::ServerSocket socket;
-  try {
-    // SO_REUSEADDR lets a restarted worker bind while old connections sit in TIME_WAIT.
-    // SO_REUSEPORT (which Poco's two-argument bind also sets) stays off: two processes
-    // configured with the same port must fail loudly, not share scrapes at random.
-    socket.bind(Poco::Net::SocketAddress(options_.host, options_.port), true, false);
-    socket.listen(options_.max_queued);
-  } catch (const Poco::Exception& e) {
-    throw std::runtime_error("choreo::http: admin server cannot listen on " + where + ": " + e.displayText());
-  }
+void AdminServer::Start() { server_->Start(); }
 
-  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(options_.max_threads);
-  params->setMaxQueued(options_.max_queued);
-  const Poco::Timespan timeout(std::chrono::duration_cast<std::chrono::microseconds>(options_.timeout).count());
-  params->setTimeout(timeout);
-  params->setKeepAlive(true);
-  params->setKeepAliveTimeout(timeout);
-  params->setServerName("choreo");
+void AdminServer::Stop() { server_->Stop(); }
 
-  auto routes = std::make_shared<const Routes>(Routes{&registry_, ready_});
-  // A pool of our own: Poco's default pool is shared process-wide and would let other
-  // servers starve this one (or this one starve them).
-  auto pool = std::make_unique<Poco::ThreadPool>(1, options_.max_threads);
-  auto server = std::make_unique<Poco::Net::HTTPServer>(new AdminHandlerFactory(std::move(routes)), *pool, socket,
-                                                        params);
-  server->start();
-  port_ = socket.address().port();
-  pool_ = std::move(pool);
-  server_ = std::move(server);
-  log::Info("admin server listening", {{"host", options_.host}, {"port", port_}});
-}
-
-void AdminServer::Stop() {
-  std::unique_ptr<Poco::Net::HTTPServer> server;
-  std::unique_ptr<Poco::ThreadPool> pool;
-  {
-    std::lock_guard lock(mutex_);
-    server = std::move(server_);
-    pool = std::move(pool_);
-    port_ = 0;
-  }
-  if (!server) return;
-  // false: requests in flight finish, idle keep-alive connections are shut down.
-  server->stopAll(false);
-  // Handlers reference the registry; none may run once Stop returns.
-  pool->joinAll();
-  server.reset();
-  pool.reset();
-  log::Info("admin server stopped");
-}
-
-uint16_t AdminServer::Port() const {
-  std::lock_guard lock(mutex_);
-  return port_;
-}
+uint16_t AdminServer::Port() const { return server_->Port(); }
 
 }  // namespace choreo::http

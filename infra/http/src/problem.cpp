@@ -1,19 +1,30 @@
 #include "choreo/http/problem.hpp"
 
-#include <nlohmann/json.hpp>
-
 namespace choreo::http {
 
-void WriteProblem(Poco::Net::HTTPServerResponse& response, int status, std::string_view title,
-                  std::string_view detail) {
-  const nlohmann::json problem = {{"type", "about:blank"},
-                                  {"title", std::string(title)},
-                                  {"status", status},
-                                  {"detail", std::string(detail)}};
-  const std::string body = problem.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-  response.setContentType(std::string(kProblemContentType));
-  response.sendBuffer(body.data(), body.size());
+std::string ProblemType(std::string_view prefix, std::string_view slug) {
+  if (prefix.empty() || slug.empty()) return std::string(kAboutBlank);
+  return std::string(prefix) + std::string(slug);
 }
+
+nlohmann::json ToJson(const Problem& problem) {
+  nlohmann::json body = problem.extensions.is_object() ? problem.extensions : nlohmann::json::object();
+  body["type"] = problem.type.empty() ? std::string(kAboutBlank) : problem.type;
+  body["title"] = problem.title;
+  body["status"] = problem.status;
+  body["detail"] = problem.detail;
+  if (problem.instance.empty()) {
+    body.erase("instance");
+  } else {
+    body["instance"] = problem.instance;
+  }
+  return body;
+}
+
+std::string Dump(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string Dump(const Problem& problem) { return Dump(ToJson(problem)); }
 
 }  // namespace choreo::http

@@ -7,6 +7,8 @@
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 
+#include "choreo/http/problem.hpp"
+
 namespace choreo::provider {
 
 namespace {
@@ -159,10 +161,8 @@ std::string RequestFingerprint(std::string_view endpoint, const nlohmann::json& 
 }
 
 nlohmann::json Problem(int status, std::string_view slug, std::string_view title, std::string_view detail) {
-  return {{"type", "urn:choreo:provider:" + std::string(slug)},
-          {"title", std::string(title)},
-          {"status", status},
-          {"detail", std::string(detail)}};
+  return http::ToJson(http::Problem{status, http::ProblemType(kProblemTypePrefix, slug), std::string(title),
+                                    std::string(detail)});
 }
 
 }  // namespace choreo::provider

@@ -1,12 +1,13 @@
 #pragma once
-// The gateway's routes as data: the request handler dispatches on them, metrics label by
-// their templates (bounded cardinality), and the OpenAPI test checks openapi.yaml
+// The gateway's routes as data: the HTTP server's router is built from them, metrics label
+// by their templates (bounded cardinality), and the OpenAPI test checks openapi.yaml
 // describes exactly these paths, methods and status codes.
-#include <optional>
+#include <functional>
 #include <span>
-#include <string>
 #include <string_view>
 #include <vector>
+
+#include "choreo/http/router.hpp"
 
 namespace choreo::gateway {
 
@@ -26,19 +27,12 @@ struct RouteSpec {
 
 std::span<const RouteSpec> Routes();
 
-struct RouteMatch {
-  const RouteSpec* route = nullptr;
-  std::string id;  // the {id} segment of /orders/{id}
-};
+// Problem types of the gateway's answers: "urn:choreo:problem:<slug>".
+inline constexpr std::string_view kProblemTypePrefix = "urn:choreo:problem:";
 
-// nullopt for unknown paths. The path is the URI path without query string.
-std::optional<RouteMatch> MatchRoute(std::string_view path);
-
-// The route's operation for `method`, or nullptr (405).
-const Operation* FindOperation(const RouteSpec& route, std::string_view method);
-
-// "GET, POST" for the Allow header.
-std::string AllowHeader(const RouteSpec& route);
+// A router holding every operation of Routes(), each with the handler `handler_for`
+// gives it. Unknown paths get 404 pointing at /openapi.yaml; other methods 405.
+http::Router MakeRouter(const std::function<http::Handler(const RouteSpec&, const Operation&)>& handler_for);
 
 // True for ids the gateway could have issued or learnt from events (1..128 characters
 // of letters, digits, '.', '_', '-', ':'); anything else is answered 404 without a look-up.

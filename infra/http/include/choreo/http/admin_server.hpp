@@ -3,25 +3,20 @@
 //   GET /healthz  200 {"status":"ok"}                         (the process is alive)
 //   GET /readyz   200 {"status":"ready"} or 503 {"status":"not_ready","reason":"..."}
 //   GET /metrics  200 Prometheus text exposition 0.0.4
-// Anything else is a 404 or 405 problem+json (RFC 9457). Bind to loopback by default:
-// the endpoint has no authentication.
+// HEAD works on each of them; anything else is a 404 or 405 problem+json (RFC 9457).
+// Runs on choreo::http::Server. Bind to loopback by default: the endpoint has no
+// authentication.
 #include "choreo/metrics/metrics.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 
-namespace Poco {
-class ThreadPool;
-namespace Net {
-class HTTPServer;
-}
-}  // namespace Poco
-
 namespace choreo::http {
+
+class Server;
 
 struct AdminServerOptions {
   std::string host = "127.0.0.1";
@@ -58,13 +53,7 @@ class AdminServer {
   uint16_t Port() const;
 
  private:
-  AdminServerOptions options_;
-  metrics::Registry& registry_;
-  ReadinessCheck ready_;
-  mutable std::mutex mutex_;
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
-  uint16_t port_ = 0;
+  std::unique_ptr<Server> server_;
 };
 
 }  // namespace choreo::http

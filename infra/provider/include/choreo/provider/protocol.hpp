@@ -75,7 +75,10 @@ void ValidateIdempotencyKey(std::string_view key);
 // matters does.
 std::string RequestFingerprint(std::string_view endpoint, const nlohmann::json& canonical_request);
 
-// An RFC 9457 problem document. `slug` becomes the type "urn:choreo:provider:<slug>".
+// Problem types of the provider's answers: "urn:choreo:provider:<slug>".
+inline constexpr std::string_view kProblemTypePrefix = "urn:choreo:provider:";
+
+// An RFC 9457 problem document (choreo::http::ToJson) of type kProblemTypePrefix + slug.
 nlohmann::json Problem(int status, std::string_view slug, std::string_view title, std::string_view detail);
 
 }  // namespace choreo::provider

@@ -10,7 +10,8 @@
 //   GET|POST /v1/faults  {"error_rate","latency_ms","burst_5xx"}
 //   GET  /healthz
 //
-// Errors are application/problem+json (RFC 9457). Replayed responses carry
+// Runs on choreo::http::Server. Errors are application/problem+json (RFC 9457); a missing
+// Content-Type on a POST is taken as JSON. Replayed responses carry
 // `Idempotent-Replayed: true`.
 #include <cstddef>
 #include <cstdint>
