@@ -31,8 +31,8 @@
 #include "choreo/gateway/validation.hpp"
 #include "choreo/log/log.hpp"
 #include "choreo/metrics/metrics.hpp"
-#include "choreo/outbox/outbox.hpp"
-#include "choreo/worker/worker.hpp"
+#include "choreo/worker/host.hpp"
+#include "choreo/worker/pipeline.hpp"
 
 namespace choreo::gateway {
 
@@ -82,14 +82,16 @@ constexpr std::size_t kLingerBytes = 1 << 20;
 // Everything the request handlers share; lives as long as the Gateway.
 struct Service {
   GatewayOptions options;
-  std::unique_ptr<worker::Worker> worker;
+  // Store, migrations, outbox relay (worker runtime); the pipeline feeds the read model.
+  std::unique_ptr<worker::ComponentHost> host;
+  std::unique_ptr<worker::Pipeline> read_model;
   std::unique_ptr<OrderIntake> intake;
   std::atomic<bool> worker_failed{false};
   // SHA-256 of each configured API key; a caller is identified by its key's hash prefix.
   std::vector<std::string> key_hashes;
   metrics::Registry& registry = metrics::Registry::Default();
 
-  store::Store& Store() { return worker->Store(); }
+  store::Store& Store() { return host->Store(); }
 };
 
 // One request/response pair and what we know about its body.
@@ -470,7 +472,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     } else {
       checks["worker"] = "up";
     }
-    if (service_.worker->BrokerConnected()) {
+    if (service_.read_model->BrokerConnected()) {
       checks["broker"] = "up";
     } else {
       checks["broker"] = "down";
@@ -488,7 +490,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   void Metrics(Exchange& ex) {
     auto& registry = service_.registry;
     try {
-      outbox::OutboxStatus status = outbox::Status(service_.Store());
+      outbox::OutboxStatus status = service_.host->Backlog();
       registry.GetGauge("choreo_gateway_outbox_pending", "Outbox rows not yet published (order.placed backlog).")
           .Set(static_cast<double>(status.pending));
       registry.GetGauge("choreo_gateway_outbox_failing", "Outbox rows whose last publish attempt failed.")
@@ -500,7 +502,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       log::Warn("outbox status for metrics failed", {{"error", error.what()}});
     }
     registry.GetGauge("choreo_gateway_broker_connected", "1 while the gateway has a working broker connection.")
-        .Set(service_.worker->BrokerConnected() ? 1.0 : 0.0);
+        .Set(service_.read_model->BrokerConnected() ? 1.0 : 0.0);
     Send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.Render());
   }
 
@@ -540,29 +542,22 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   service.options = std::move(options);
   for (const auto& key : service.options.api_keys) service.key_hashes.push_back(Sha256Hex(key));
 
-  worker::WorkerOptions worker_options;
-  worker_options.name = std::string(contracts::components::kGateway);
-  worker_options.amqp_url = service.options.amqp_url;
-  worker_options.store_url = service.options.store_url;
-  worker_options.store_pool_size = service.options.store_pool_size;
-  worker_options.http_port = -1;  // /healthz, /readyz, /metrics are the gateway's own
-  service.worker = std::make_unique<worker::Worker>(worker_options);
-  service.worker->Migrations(Migrations());
-  service.worker->On<contracts::OrderStatusChanged>(
-      [](worker::Context& ctx, const contracts::OrderStatusChanged& event) { ApplyStatusChanged(ctx.Tx(), event); });
-  service.worker->On<contracts::OrderConfirmed>(
-      [](worker::Context& ctx, const contracts::OrderConfirmed& event) { ApplyConfirmed(ctx.Tx(), event); });
-  service.worker->On<contracts::OrderCancelled>(
-      [](worker::Context& ctx, const contracts::OrderCancelled& event) { ApplyCancelled(ctx.Tx(), event); });
+  service.host = std::make_unique<worker::ComponentHost>(
+      worker::HostOptions{.name = std::string(contracts::components::kGateway),
+                          .amqp_url = service.options.amqp_url,
+                          .store_url = service.options.store_url,
+                          .store_pool_size = service.options.store_pool_size,
+                          .http_port = -1});  // /healthz, /readyz, /metrics are the gateway's own
+  // Orders must be taken before the broker was ever reached (and while it is unreachable),
+  // so the schema is brought up to date here.
+  service.host->Migrate(Migrations());
+  service.read_model = std::make_unique<worker::Pipeline>(
+      *service.host, worker::PipelineOptions{.name = std::string(contracts::components::kGateway)});
+  FeedFrom(*service.read_model);
 
-  // The worker migrates when Run starts, but orders must be taken before that (and while
-  // the broker is unreachable), so the schema is brought up to date here, idempotently.
-  service.Store().Migrate(worker_options.name, Migrations());
-  outbox::InstallSchema(service.Store());
-
-  worker::Worker* raw_worker = service.worker.get();
+  worker::ComponentHost* host = service.host.get();
   service.intake = std::make_unique<OrderIntake>(
-      service.Store(), [raw_worker] { raw_worker->NotifyOutbox(); },
+      service.Store(), [host] { host->NotifyOutbox(); },
       GroupCommitOptions{service.options.group_commit_max_size, service.options.group_commit_window});
   if (service.options.before_write_hook) service.intake->SetBeforeWriteHook(service.options.before_write_hook);
 }
@@ -604,9 +599,10 @@ void Gateway::Start() {
   impl_->server = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(service), *impl_->pool, socket, params);
 
   impl_->stopping = false;
+  service.host->Start();
   impl_->worker_thread = std::thread([&service] {
     try {
-      service.worker->Run();
+      service.read_model->Run();
     } catch (const std::exception& error) {
       service.worker_failed = true;
       log::Error("gateway worker stopped", {{"error", error.what()}});
@@ -643,8 +639,9 @@ void Gateway::Stop() {
   } catch (const std::exception& error) {
     log::Warn("stopping the HTTP server", {{"error", error.what()}});
   }
-  impl_->service.worker->Stop();
+  impl_->service.read_model->Stop();
   if (impl_->worker_thread.joinable()) impl_->worker_thread.join();
+  impl_->service.host->Stop();
   {
     std::lock_guard lock(impl_->purge_mutex);
     impl_->stopping = true;
@@ -659,14 +656,14 @@ void Gateway::Stop() {
 std::uint16_t Gateway::Port() const { return impl_->port; }
 
 bool Gateway::WaitUntilConsuming(std::chrono::milliseconds timeout) {
-  return impl_->service.worker->WaitUntilReady(timeout);
+  return impl_->service.read_model->WaitUntilReady(timeout);
 }
 
 bool Gateway::WorkerHealthy() const { return !impl_->service.worker_failed.load(); }
 
 store::Store& Gateway::Store() { return impl_->service.Store(); }
 
-worker::Worker& Gateway::Worker() { return *impl_->service.worker; }
+worker::ComponentHost& Gateway::Host() { return *impl_->service.host; }
 
 const GatewayOptions& Gateway::Options() const { return impl_->service.options; }
 
