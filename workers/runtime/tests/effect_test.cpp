@@ -58,7 +58,7 @@ TEST_F(EffectStage, FailedEffectsAreSetApartInOrderAndTheRestKeepTheirResults) {
   EffectResults results = RunEffects(
       items, 2,
       [](Item& item) -> std::any {
-        if (item.envelope.message_id != "b") throw std::runtime_error("provider down for " + item.envelope.message_id);
+        if (item.envelope.message_id == "b") throw std::runtime_error("provider down for " + item.envelope.message_id);
         return std::any(42);
       },
       [] {});
