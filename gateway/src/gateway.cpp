@@ -1,4 +1,4 @@
-// The gateway's lifecycle: its options, the worker that keeps the read model and relays
+// The gateway's lifecycle: its options, the component host (store, relay) and the pipeline that keeps the read model
 // the outbox, the idempotency purge, and the HTTP server (http_api.cpp) around the
 // handlers (order_handlers.cpp, probe_handlers.cpp).
 #include "choreo/gateway/gateway.hpp"
@@ -13,8 +13,8 @@
 #include "choreo/gateway/intake.hpp"
 #include "choreo/gateway/read_model.hpp"
 #include "choreo/log/log.hpp"
-#include "choreo/outbox/outbox.hpp"
-#include "choreo/worker/worker.hpp"
+#include "choreo/worker/host.hpp"
+#include "choreo/worker/pipeline.hpp"
 #include "service.hpp"
 
 namespace choreo::gateway {
@@ -65,29 +65,22 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   service.options = std::move(options);
   for (const auto& key : service.options.api_keys) service.key_hashes.push_back(Sha256Hex(key));
 
-  worker::WorkerOptions worker_options;
-  worker_options.name = std::string(contracts::components::kGateway);
-  worker_options.amqp_url = service.options.amqp_url;
-  worker_options.store_url = service.options.store_url;
-  worker_options.store_pool_size = service.options.store_pool_size;
-  worker_options.http_port = -1;  // /healthz, /readyz, /metrics are the gateway's own
-  service.worker = std::make_unique<worker::Worker>(worker_options);
-  service.worker->Migrations(Migrations());
-  service.worker->On<contracts::OrderStatusChanged>(
-      [](worker::Context& ctx, const contracts::OrderStatusChanged& event) { ApplyStatusChanged(ctx.Tx(), event); });
-  service.worker->On<contracts::OrderConfirmed>(
-      [](worker::Context& ctx, const contracts::OrderConfirmed& event) { ApplyConfirmed(ctx.Tx(), event); });
-  service.worker->On<contracts::OrderCancelled>(
-      [](worker::Context& ctx, const contracts::OrderCancelled& event) { ApplyCancelled(ctx.Tx(), event); });
+  service.host = std::make_unique<worker::ComponentHost>(
+      worker::HostOptions{.name = std::string(contracts::components::kGateway),
+                          .amqp_url = service.options.amqp_url,
+                          .store_url = service.options.store_url,
+                          .store_pool_size = service.options.store_pool_size,
+                          .http_port = -1});  // /healthz, /readyz, /metrics are the gateway's own
+  // Orders must be taken before the broker was ever reached (and while it is unreachable),
+  // so the schema is brought up to date here.
+  service.host->Migrate(Migrations());
+  service.read_model = std::make_unique<worker::Pipeline>(
+      *service.host, worker::PipelineOptions{.name = std::string(contracts::components::kGateway)});
+  FeedFrom(*service.read_model);
 
-  // The worker migrates when Run starts, but orders must be taken before that (and while
-  // the broker is unreachable), so the schema is brought up to date here, idempotently.
-  service.Store().Migrate(worker_options.name, Migrations());
-  outbox::InstallSchema(service.Store());
-
-  worker::Worker* raw_worker = service.worker.get();
+  worker::ComponentHost* host = service.host.get();
   service.intake = std::make_unique<OrderIntake>(
-      service.Store(), [raw_worker] { raw_worker->NotifyOutbox(); },
+      service.Store(), [host] { host->NotifyOutbox(); },
       GroupCommitOptions{service.options.group_commit_max_size, service.options.group_commit_window});
   if (service.options.before_write_hook) service.intake->SetBeforeWriteHook(service.options.before_write_hook);
 }
@@ -112,9 +105,10 @@ void Gateway::Start() {
   impl_->port = impl_->server->Port();
 
   impl_->stopping = false;
+  service.host->Start();
   impl_->worker_thread = std::thread([&service] {
     try {
-      service.worker->Run();
+      service.read_model->Run();
     } catch (const std::exception& error) {
       service.worker_failed = true;
       log::Error("gateway worker stopped", {{"error", error.what()}});
@@ -150,8 +144,9 @@ void Gateway::Stop() {
   } catch (const std::exception& error) {
     log::Warn("stopping the HTTP server", {{"error", error.what()}});
   }
-  impl_->service.worker->Stop();
+  impl_->service.read_model->Stop();
   if (impl_->worker_thread.joinable()) impl_->worker_thread.join();
+  impl_->service.host->Stop();
   {
     std::lock_guard lock(impl_->purge_mutex);
     impl_->stopping = true;
@@ -165,14 +160,14 @@ void Gateway::Stop() {
 std::uint16_t Gateway::Port() const { return impl_->port; }
 
 bool Gateway::WaitUntilConsuming(std::chrono::milliseconds timeout) {
-  return impl_->service.worker->WaitUntilReady(timeout);
+  return impl_->service.read_model->WaitUntilReady(timeout);
 }
 
 bool Gateway::WorkerHealthy() const { return !impl_->service.worker_failed.load(); }
 
 store::Store& Gateway::Store() { return impl_->service.Store(); }
 
-worker::Worker& Gateway::Worker() { return *impl_->service.worker; }
+worker::ComponentHost& Gateway::Host() { return *impl_->service.host; }
 
 const GatewayOptions& Gateway::Options() const { return impl_->service.options; }
 

@@ -7,7 +7,7 @@
 #include "choreo/gateway/read_model.hpp"
 #include "choreo/log/log.hpp"
 #include "choreo/outbox/outbox.hpp"
-#include "choreo/worker/context.hpp"
+#include "choreo/outbox/producer.hpp"
 
 namespace choreo::gateway {
 
@@ -83,7 +83,7 @@ IntakeResult OrderIntake::Write(store::Tx& tx, const IntakeRequest& request, con
          placement.order_id, request.order.customer_id, request.canonical_body, request.idempotency_key,
          placement.placed_at, now_ms);
   RecordPlaced(tx, placement.order_id, placement.placed_at);
-  worker::AppendEnvelope(tx, placement.envelope);
+  outbox::AppendEnvelope(tx, placement.envelope);
   return {IntakeOutcome::kAccepted, placement.order_id, kAcceptedStatus, placement.response_body};
 }
 

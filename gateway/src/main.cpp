@@ -1,13 +1,14 @@
 // The gateway executable: flags/environment -> GatewayOptions, run until SIGTERM/SIGINT.
-#include <csignal>
+#include <chrono>
 #include <cstdio>
-#include <ctime>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "choreo/config/options.hpp"
 #include "choreo/gateway/gateway.hpp"
 #include "choreo/log/log.hpp"
+#include "choreo/worker/host.hpp"
 
 namespace {
 
@@ -87,35 +88,24 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Signals are taken by sigtimedwait below, not by a handler: block them before any
-  // thread starts so every thread inherits the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-
   try {
     nlohmann::json effective = nlohmann::json::object();
     for (const auto& [name, value] : flags.Effective()) effective[name] = name == "api-keys" && !value.empty() ? "***" : value;
     log::Info("starting", {{"config", effective}});
     gateway::Gateway gateway(options);
+    // SIGTERM/SIGINT set the host's stop flag, as in every worker; polled below.
+    worker::InstallSignalHandlers(gateway.Host());
     gateway.Start();
     int exit_code = 0;
-    while (true) {
-      timespec wait{1, 0};
-      int signal = sigtimedwait(&stop_signals, nullptr, &wait);
-      if (signal == SIGTERM || signal == SIGINT) {
-        log::Info("stopping", {{"signal", signal}});
-        break;
-      }
+    while (!gateway.Host().StopRequested()) {
       if (!gateway.WorkerHealthy()) {
         log::Error("worker failed; exiting");
         exit_code = 1;
         break;
       }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    if (exit_code == 0) log::Info("stopping");
     gateway.Stop();
     return exit_code;
   } catch (const std::exception& e) {

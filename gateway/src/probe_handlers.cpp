@@ -26,7 +26,7 @@ void Readyz(Service& service, http::Exchange& ex) {
   } else {
     checks["worker"] = "up";
   }
-  if (service.worker->BrokerConnected()) {
+  if (service.read_model->BrokerConnected()) {
     checks["broker"] = "up";
   } else {
     checks["broker"] = "down";
@@ -44,7 +44,7 @@ void Readyz(Service& service, http::Exchange& ex) {
 void Metrics(Service& service, http::Exchange& ex) {
   auto& registry = service.registry;
   try {
-    outbox::OutboxStatus status = outbox::Status(service.Store());
+    outbox::OutboxStatus status = service.host->Backlog();
     registry.GetGauge("choreo_gateway_outbox_pending", "Outbox rows not yet published (order.placed backlog).")
         .Set(static_cast<double>(status.pending));
     registry.GetGauge("choreo_gateway_outbox_failing", "Outbox rows whose last publish attempt failed.")
@@ -55,7 +55,7 @@ void Metrics(Service& service, http::Exchange& ex) {
     log::Warn("outbox status for metrics failed", {{"error", error.what()}});
   }
   registry.GetGauge("choreo_gateway_broker_connected", "1 while the gateway has a working broker connection.")
-      .Set(service.worker->BrokerConnected() ? 1.0 : 0.0);
+      .Set(service.read_model->BrokerConnected() ? 1.0 : 0.0);
   ex.Send(200, "text/plain; version=0.0.4; charset=utf-8", registry.Render());
 }
 

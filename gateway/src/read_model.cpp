@@ -121,6 +121,15 @@ void ApplyCancelled(store::Tx& tx, const contracts::OrderCancelled& event) {
                 event.cancelled_at);
 }
 
+void FeedFrom(worker::Pipeline& pipeline) {
+  pipeline.On<contracts::OrderStatusChanged>(
+      [](worker::Context& ctx, const contracts::OrderStatusChanged& event) { ApplyStatusChanged(ctx.Tx(), event); });
+  pipeline.On<contracts::OrderConfirmed>(
+      [](worker::Context& ctx, const contracts::OrderConfirmed& event) { ApplyConfirmed(ctx.Tx(), event); });
+  pipeline.On<contracts::OrderCancelled>(
+      [](worker::Context& ctx, const contracts::OrderCancelled& event) { ApplyCancelled(ctx.Tx(), event); });
+}
+
 std::optional<OrderView> LoadOrder(store::Tx& tx, const std::string& order_id) {
   OrderView view;
   view.order_id = order_id;

@@ -12,21 +12,24 @@
 #include "choreo/http/exchange.hpp"
 #include "choreo/http/server.hpp"
 #include "choreo/metrics/metrics.hpp"
-#include "choreo/worker/worker.hpp"
+#include "choreo/worker/host.hpp"
+#include "choreo/worker/pipeline.hpp"
 
 namespace choreo::gateway {
 
 // Everything the request handlers share; lives as long as the Gateway.
 struct Service {
   GatewayOptions options;
-  std::unique_ptr<worker::Worker> worker;
+  // Store, migrations, outbox relay (worker runtime); the pipeline feeds the read model.
+  std::unique_ptr<worker::ComponentHost> host;
+  std::unique_ptr<worker::Pipeline> read_model;
   std::unique_ptr<OrderIntake> intake;
   std::atomic<bool> worker_failed{false};
   // SHA-256 of each configured API key; a caller is identified by its key's hash prefix.
   std::vector<std::string> key_hashes;
   metrics::Registry& registry = metrics::Registry::Default();
 
-  store::Store& Store() { return worker->Store(); }
+  store::Store& Store() { return host->Store(); }
 };
 
 // The HTTP server for `service`: its options, routes and request metrics.

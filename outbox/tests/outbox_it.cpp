@@ -10,6 +10,8 @@
 #include "choreo/amqp/consumer.hpp"
 #include "choreo/outbox/inbox.hpp"
 #include "choreo/outbox/outbox.hpp"
+#include "choreo/outbox/producer.hpp"
+#include "choreo/outbox/properties.hpp"
 #include "choreo/outbox/relay.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
@@ -117,6 +119,33 @@ TEST_P(OutboxTest, MessagePropertiesSurviveTheOutbox) {
   EXPECT_EQ(d->message.headers.GetString("x-choreo-causation-id"), "cause-9");
   EXPECT_EQ(d->message.body, R"({"id":"props-1"})");
   consumer.Ack(*d);
+}
+
+// The one entry point for producers: the event's exchange, its type as routing key and
+// AMQP type, and the contract's properties, whoever appends.
+TEST_P(OutboxTest, AppendEnvelopeWritesTheContractsRouteAndProperties) {
+  const contracts::Envelope e =
+      contracts::MakeEnvelope("inventory.committed", "order-7", "cause-7", "inventory", {{"order_id", "order-7"}});
+  store_->InTransaction([&](store::Tx& tx) { AppendEnvelope(tx, e); });
+  std::string exchange, routing_key, properties, body;
+  store_->InTransaction([&](store::Tx& tx) {
+    tx.Run("SELECT exchange, routing_key, properties, body FROM choreo_outbox WHERE message_id = ?", into(exchange),
+           into(routing_key), into(properties), into(body), e.message_id);
+  });
+  EXPECT_EQ(exchange, "inventory");
+  EXPECT_EQ(routing_key, "inventory.committed");
+  EXPECT_EQ(body, contracts::Serialize(e));
+  const amqp::Message m = detail::DecodeMessage(e.message_id, properties, body);
+  EXPECT_EQ(m.type, "inventory.committed");
+  EXPECT_EQ(m.correlation_id, "order-7");
+  EXPECT_EQ(m.app_id, "inventory");
+  EXPECT_EQ(m.headers.GetString(std::string(contracts::kCausationHeader)), "cause-7");
+  EXPECT_TRUE(m.expiration.empty());
+
+  contracts::Envelope unknown = e;
+  unknown.message_id = contracts::NewUuid();
+  unknown.type = "inventory.teleported";
+  EXPECT_THROW(store_->InTransaction([&](store::Tx& tx) { AppendEnvelope(tx, unknown); }), std::invalid_argument);
 }
 
 TEST_P(OutboxTest, UnroutableRowDoesNotStopLaterRowsAndIsRetried) {

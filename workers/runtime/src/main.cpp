@@ -1,4 +1,3 @@
-#include <csignal>
 #include <cstdio>
 
 #include "choreo/config/options.hpp"
@@ -6,26 +5,6 @@
 #include "choreo/worker/worker.hpp"
 
 namespace choreo::worker {
-
-namespace {
-std::atomic<Worker*> g_signal_target{nullptr};
-
-extern "C" void OnStopSignal(int) {
-  // Only an atomic store: async-signal-safe.
-  if (Worker* w = g_signal_target.load()) w->Stop();
-}
-}  // namespace
-
-void InstallSignalHandlers(Worker& worker) {
-  g_signal_target = &worker;
-  struct sigaction action {};
-  action.sa_handler = OnStopSignal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
-  // A broker that drops the socket must not kill the process with SIGPIPE.
-  std::signal(SIGPIPE, SIG_IGN);
-}
 
 int Main(int argc, char** argv, std::string name, const std::function<void(config::Options&)>& add_flags,
          const std::function<void(Worker&, const config::Options&)>& configure) {
@@ -85,7 +64,6 @@ int Main(int argc, char** argv, std::string name, const std::function<void(confi
     configure(worker, flags);
     InstallSignalHandlers(worker);
     worker.Run();
-    g_signal_target = nullptr;
     return 0;
   } catch (const std::exception& e) {
     log::Error("worker failed", {{"error", e.what()}});

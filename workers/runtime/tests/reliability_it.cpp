@@ -19,7 +19,7 @@
 #include "choreo/testing/event_probe.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
-#include "choreo/worker/context.hpp"
+#include "choreo/outbox/producer.hpp"
 #include "choreo/worker/worker.hpp"
 #include "committed_event.hpp"
 
@@ -107,7 +107,7 @@ TEST_F(ReliabilityTest, AProducerThatStartsFirstLosesNoSubscribersEvent) {
   placed.payment = {.method = contracts::PaymentMethod::kCard, .token = "tok_ok"};
   placed.shipping_address = {.name = "Ada", .line1 = "1 Main St", .city = "Berlin", .postal_code = "10115", .country = "DE"};
   placed.placed_at = contracts::NowRfc3339();
-  worker_->Store().InTransaction([&](store::Tx& tx) { AppendEnvelope(tx, contracts::MakeEnvelope(placed)); });
+  worker_->Store().InTransaction([&](store::Tx& tx) { outbox::AppendEnvelope(tx, contracts::MakeEnvelope(placed)); });
   worker_->NotifyOutbox();
   // order.placed goes to the order and inventory workers, neither of which ever ran.
   const auto subscribers = contracts::topology::SubscribersOf("order.placed");

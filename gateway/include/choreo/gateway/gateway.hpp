@@ -1,8 +1,9 @@
 #pragma once
 // The HTTP gateway (docs/gateway.md) as an object, so main() and the integration
-// tests run the same thing: a Poco HTTP server with a bounded thread pool and queue, and
-// a choreo::worker::Worker named "gateway" on a background thread whose handlers keep
-// the read model and whose relay publishes order.placed.
+// tests run the same thing: a Poco HTTP server with a bounded thread pool and queue, on a
+// choreo::worker::ComponentHost named "gateway" (store, migrations, the relay that
+// publishes order.placed), with the runtime's pipeline on a background thread consuming
+// the `gateway` queue into the read model.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +15,7 @@
 #include "choreo/store/store.hpp"
 
 namespace choreo::worker {
-class Worker;
+class ComponentHost;
 }
 
 namespace choreo::gateway {
@@ -64,20 +65,22 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
-  // Starts the worker thread and the HTTP server. Throws if the port cannot be bound.
+  // Starts the host (relay), the consuming thread and the HTTP server. Throws if the port cannot be bound.
   void Start();
-  // Stops taking requests, lets requests in flight finish, stops the worker. Idempotent.
+  // Stops taking requests, lets requests in flight finish, stops consuming and the relay.
+  // Idempotent.
   void Stop();
 
   // The bound port after Start().
   std::uint16_t Port() const;
-  // Whether the worker consumes (its topology is declared); false on timeout.
+  // Whether the read model's pipeline consumes (the topology is declared); false on timeout.
   bool WaitUntilConsuming(std::chrono::milliseconds timeout);
-  // False once the worker thread failed at start-up (a store or migration error).
+  // False once the consuming thread failed.
   bool WorkerHealthy() const;
 
   store::Store& Store();
-  worker::Worker& Worker();
+  // SIGTERM/SIGINT go here (worker::InstallSignalHandlers); main polls StopRequested().
+  worker::ComponentHost& Host();
   const GatewayOptions& Options() const;
 
  private:

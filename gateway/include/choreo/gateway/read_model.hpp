@@ -1,7 +1,7 @@
 #pragma once
 // The gateway's tables: intake records, idempotency records and the read model behind
 // GET /orders/{id}. The read model is fed by the order worker's events through the worker
-// runtime (which already drops exact redeliveries via its inbox); here we also drop late
+// runtime's pipeline (FeedFrom; its inbox already drops exact redeliveries); here we also drop late
 // and out-of-order updates: a status_changed is applied only if its sequence is newer
 // than the one shown, and a terminal status (confirmed, cancelled) never changes.
 // History rows are keyed by (order, sequence), so a late event still fills its slot.
@@ -14,6 +14,7 @@
 
 #include "choreo/contracts/order_events.hpp"
 #include "choreo/store/store.hpp"
+#include "choreo/worker/pipeline.hpp"
 
 namespace choreo::gateway {
 
@@ -44,6 +45,10 @@ void RecordPlaced(store::Tx& tx, const std::string& order_id, const std::string&
 void ApplyStatusChanged(store::Tx& tx, const contracts::OrderStatusChanged& event);
 void ApplyConfirmed(store::Tx& tx, const contracts::OrderConfirmed& event);
 void ApplyCancelled(store::Tx& tx, const contracts::OrderCancelled& event);
+
+// Registers the handlers of the order events above with the gateway's pipeline (its
+// `gateway` queue, contracts/topology).
+void FeedFrom(worker::Pipeline& pipeline);
 
 std::optional<OrderView> LoadOrder(store::Tx& tx, const std::string& order_id);
 

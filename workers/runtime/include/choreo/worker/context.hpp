@@ -37,7 +37,8 @@ class Context {
     return PublishEnvelope(contracts::MakeEnvelope(event, message_));
   }
 
-  // Emits a prepared envelope on its type's exchange (routing key = type).
+  // Emits a prepared envelope on its type's exchange (routing key = type), through the
+  // outbox's one entry point for producers (outbox::AppendEnvelope).
   std::string PublishEnvelope(const contracts::Envelope& envelope);
 
   // What the message's effect (Worker::On with an effect) returned before this
@@ -60,12 +61,6 @@ class Context {
   const std::any* effect_;
   std::vector<std::string> emitted_;
 };
-
-// Appends `envelope` to the outbox of `tx` with the AMQP properties the contracts define
-// (message id, type, correlation id, producer, version and causation headers, and the
-// expiration of self-addressed delayed messages). Used by Context and by producers that
-// are not handlers (the gateway).
-void AppendEnvelope(store::Tx& tx, const contracts::Envelope& envelope);
 
 // What an effect sees of one message: the envelope and the worker's store for reads (in
 // a short transaction of its own). No transaction of the handler exists yet.

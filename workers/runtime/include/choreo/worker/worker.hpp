@@ -15,6 +15,9 @@
 // failure is routed by one policy (policy.hpp): contract violations and PermanentError are
 // dead-lettered at once with the reason in headers; anything else is retried through the
 // retry queues with growing delays, then dead-lettered.
+//
+// A Worker is a ComponentHost (host.hpp: store, relay, admin endpoint, stop) and a
+// Pipeline (pipeline.hpp: the stages a delivery goes through) on top of it.
 #include <any>
 #include <chrono>
 #include <cstdint>
@@ -30,6 +33,8 @@
 #include "choreo/worker/circuit.hpp"
 #include "choreo/worker/context.hpp"
 #include "choreo/worker/errors.hpp"
+#include "choreo/worker/host.hpp"
+#include "choreo/worker/pipeline.hpp"
 
 namespace choreo::worker {
 
@@ -67,17 +72,6 @@ struct WorkerOptions {
   void Validate() const;
 };
 
-using RawHandler = std::function<void(Context&)>;
-using RawEffect = std::function<std::any(EffectContext&)>;
-
-struct WorkerStats {
-  uint64_t handled = 0;        // committed and acked
-  uint64_t duplicates = 0;     // inbox hit: acked without effect
-  uint64_t retried = 0;
-  uint64_t dead_lettered = 0;
-  uint64_t transactions = 0;   // committed handler transactions (< handled when batching)
-};
-
 class Worker {
  public:
   explicit Worker(WorkerOptions options);
@@ -92,9 +86,7 @@ class Worker {
 
   template <contracts::Event E>
   Worker& On(std::function<void(Context&, const E&)> handler) {
-    return OnRaw(std::string(E::kType), [h = std::move(handler)](Context& ctx) {
-      h(ctx, contracts::PayloadAs<E>(ctx.Message()));
-    });
+    return OnRaw(std::string(E::kType), Typed<E>(std::move(handler)));
   }
   // A handler that needs the outside world (a payment provider, say) splits in two:
   //   effect:  the call itself, made BEFORE the message's store transaction opens and,
@@ -142,10 +134,12 @@ class Worker {
   bool Handle(const contracts::Envelope& envelope);
 
   // The worker's store (available after construction). Producers that share the
-  // worker's process (the gateway) append to its outbox through AppendEnvelope and then
-  // call NotifyOutbox() so the relay publishes at once.
+  // worker's process append to its outbox through outbox::AppendEnvelope and then call
+  // NotifyOutbox() so the relay publishes at once.
   store::Store& Store();
   void NotifyOutbox();
+  // The host under the worker (store, relay, admin endpoint, stop flag).
+  ComponentHost& Host();
   // Whether the worker currently has a working broker connection (readiness).
   bool BrokerConnected() const;
   const WorkerOptions& Options() const;
@@ -158,7 +152,8 @@ class Worker {
   std::unique_ptr<Impl> impl_;
 };
 
-// SIGTERM and SIGINT call worker.Stop(). One worker per process.
+// SIGTERM and SIGINT call worker.Stop() (InstallSignalHandlers of its host). One worker
+// per process.
 void InstallSignalHandlers(Worker& worker);
 
 // A worker executable's main: parses the common flags (--amqp-url/CHOREO_AMQP_URL,

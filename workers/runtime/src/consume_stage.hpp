@@ -1,0 +1,79 @@
+#pragma once
+// Consume and batch: the consuming connection of a component's work queue, and what it
+// takes from it at once. The first delivery is waited for (up to poll_interval, which also
+// bounds how late a stop is noticed); then whatever has already arrived is taken without
+// waiting, up to batch_size: batches grow with load and cost no latency when idle. A
+// half-open circuit's probe consumes with prefetch 1 and takes one delivery at a time.
+//
+// Used by the consuming thread only (rabbitmq-c: one connection per thread), except
+// BrokerConnected and WaitUntilConnected.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "choreo/amqp/connection.hpp"
+#include "choreo/amqp/consumer.hpp"
+#include "choreo/amqp/options.hpp"
+
+namespace choreo::worker::detail {
+
+// `first`, then what `next` yields (it must not wait) until it yields nothing or the batch
+// holds `max` deliveries (max 0 counts as 1). Pure.
+std::vector<amqp::Delivery> TakeBatch(amqp::Delivery first, std::size_t max,
+                                      const std::function<std::optional<amqp::Delivery>()>& next);
+
+struct ConsumeOptions {
+  amqp::ConnectionOptions amqp;
+  std::string queue;
+  uint16_t prefetch = 256;
+  std::size_t batch_size = 64;
+  std::chrono::milliseconds poll_interval{200};
+};
+
+class ConsumeStage {
+ public:
+  explicit ConsumeStage(ConsumeOptions options) : options_(std::move(options)) {}
+  ConsumeStage(const ConsumeStage&) = delete;
+  ConsumeStage& operator=(const ConsumeStage&) = delete;
+
+  // Connects, declares the whole topology and subscribes; `probe`: with prefetch 1.
+  void Connect(bool probe);
+  // Drops the connection; unacknowledged deliveries go back to the queue. `broker_lost`:
+  // the broker went away (readiness says so), rather than a pause of our own.
+  void Disconnect(bool broker_lost = true);
+  bool Connected() const { return connection_ != nullptr; }
+  bool Probing() const { return probing_; }
+
+  // The next batch (see above); empty when nothing arrived within poll_interval.
+  std::vector<amqp::Delivery> NextBatch();
+  void Ack(const amqp::Delivery& delivery, bool multiple = false);
+  // Back to the queue as it is (no attempt spent).
+  void Return(const amqp::Delivery& delivery);
+  // Services heartbeats while the consuming thread is busy elsewhere.
+  void Service() noexcept;
+
+  // Thread-safe.
+  bool BrokerConnected() const { return broker_connected_.load(); }
+  // Blocks until the first subscription succeeded; false on timeout. Thread-safe.
+  bool WaitUntilConnected(std::chrono::milliseconds timeout);
+
+ private:
+  ConsumeOptions options_;
+  std::unique_ptr<amqp::Connection> connection_;
+  std::unique_ptr<amqp::Consumer> consumer_;
+  bool probing_ = false;
+  std::atomic<bool> broker_connected_{false};
+  std::mutex ready_mutex_;
+  std::condition_variable ready_cv_;
+  bool ready_ = false;
+};
+
+}  // namespace choreo::worker::detail
