@@ -9,18 +9,11 @@
 namespace choreo::contracts::topology {
 namespace {
 
-constexpr Exchange kExchanges[] = {
-    {exchanges::kOrders, "topic", true},
-    {exchanges::kInventory, "topic", true},
-    {exchanges::kPayments, "topic", true},
-    {exchanges::kShipping, "topic", true},
-    {exchanges::kNotifications, "topic", true},
-    {kDeadLetterExchange, "direct", true},
-};
-
 namespace c = components;
 
-// The order flow (docs/architecture.md). The order worker follows every business event
+// The order flow (docs/architecture.md): every subscriber of every event is named here and
+// nowhere else. Where an event is published (its exchange) and by whom comes from its
+// schema, through the generated event types. The order worker follows every business event
 // of the flow to drive its state machine; it does not consume its own events,
 // notification.sent, or inventory's private deadline.
 constexpr Subscription kSubscriptions[] = {
@@ -122,7 +115,19 @@ WorkerTopology Build(std::string_view worker) {
 
 }  // namespace
 
-std::span<const Exchange> Exchanges() { return kExchanges; }
+std::span<const Exchange> Exchanges() {
+  // The exchanges the events name (x-choreo-exchange), in catalog order, and the DLX.
+  static const std::vector<Exchange> exchanges = [] {
+    std::vector<Exchange> out;
+    for (const EventInfo& info : Events()) {
+      const bool known = std::any_of(out.begin(), out.end(), [&](const Exchange& e) { return e.name == info.exchange; });
+      if (!known) out.push_back({info.exchange, "topic", true});
+    }
+    out.push_back({kDeadLetterExchange, "direct", true});
+    return out;
+  }();
+  return exchanges;
+}
 
 std::span<const Subscription> Subscriptions() { return kSubscriptions; }
 

@@ -69,6 +69,16 @@ const nlohmann::json* FetchDocument(const std::string& uri) {
 
 void FreeDocument(const nlohmann::json* document) { delete document; }
 
+// Throws (nlohmann or valijson exceptions) for a document that is not a usable schema.
+std::unique_ptr<valijson::Schema> CompileSchema(std::string_view text) {
+  auto document = nlohmann::json::parse(text);
+  CacheableDateTimes(document);
+  auto schema = std::make_unique<valijson::Schema>();
+  valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+  parser.populateSchema(valijson::adapters::NlohmannJsonAdapter(document), *schema, FetchDocument, FreeDocument);
+  return schema;
+}
+
 // Parsed once per process; valijson schemas are immutable after parsing and safe to
 // share between threads.
 class SchemaRegistry {
@@ -78,13 +88,7 @@ class SchemaRegistry {
       const auto key = KeyOf(file.path);
       if (!key) continue;
       try {
-        auto document = nlohmann::json::parse(file.content);
-        CacheableDateTimes(document);
-        auto schema = std::make_unique<valijson::Schema>();
-        valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-        parser.populateSchema(valijson::adapters::NlohmannJsonAdapter(document), *schema,
-                              FetchDocument, FreeDocument);
-        schemas_.emplace(*key, std::move(schema));
+        schemas_.emplace(*key, CompileSchema(file.content));
       } catch (const std::exception& e) {
         // A broken schema is a build defect; fail loudly on first use.
         throw std::logic_error("contracts: cannot load schema " + std::string(file.path) + ": " + e.what());
@@ -194,6 +198,26 @@ ValidationResult FromValijson(const valijson::ValidationResults& errors, const n
   return result;
 }
 
+// `envelope` (an object) against its event's schema.
+ValidationResult ValidateAgainst(const valijson::Schema& schema, const nlohmann::json& envelope) {
+  // A validator per thread: it caches compiled regexes and is not safe to share.
+  thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
+  valijson::ValidationResults errors;
+  if (!validator.validate(schema, valijson::adapters::NlohmannJsonAdapter(envelope), &errors)) {
+    return FromValijson(errors, envelope);
+  }
+  // Beyond what JSON Schema can say: logs, the inbox and the admin tool group by
+  // correlation id, so it must be the order the payload is about.
+  const auto payload = envelope.find("payload");
+  if (payload == envelope.end() || !payload->is_object()) return {};
+  const auto order_id = payload->find("order_id");
+  if (order_id != payload->end() && *order_id != envelope.value("correlation_id", nlohmann::json())) {
+    return Failure(ErrorKind::kInvalidValue, "/correlation_id",
+                   "must equal /payload/order_id ('" + order_id->get<std::string>() + "')");
+  }
+  return {};
+}
+
 }  // namespace
 
 ContractError ValidationResult::ToError() const {
@@ -245,21 +269,20 @@ ValidationResult Validate(const nlohmann::json& envelope) {
                    "unsupported version " + version->get<std::string>() + " of '" + type_name +
                        "' (this build reads " + supported + ")");
   }
-  // A validator per thread: it caches compiled regexes and is not safe to share.
-  thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
-  valijson::ValidationResults errors;
-  if (!validator.validate(*schema, valijson::adapters::NlohmannJsonAdapter(envelope), &errors)) {
-    return FromValijson(errors, envelope);
+  return ValidateAgainst(*schema, envelope);
+}
+
+ValidationResult ValidateWithSchema(std::string_view schema_document, const nlohmann::json& envelope) {
+  std::unique_ptr<valijson::Schema> schema;
+  try {
+    schema = CompileSchema(schema_document);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(std::string("not a usable schema: ") + e.what());
   }
-  // Beyond what JSON Schema can say: logs, the inbox and the admin tool group by
-  // correlation id, so it must be the order the payload is about.
-  const auto& payload = envelope.at("payload");
-  const auto order_id = payload.find("order_id");
-  if (order_id != payload.end() && *order_id != envelope.at("correlation_id")) {
-    return Failure(ErrorKind::kInvalidValue, "/correlation_id",
-                   "must equal /payload/order_id ('" + order_id->get<std::string>() + "')");
+  if (!envelope.is_object()) {
+    return Failure(ErrorKind::kNotObject, "", std::string("expected a JSON object, got ") + envelope.type_name());
   }
-  return {};
+  return ValidateAgainst(*schema, envelope);
 }
 
 Envelope ParseAndValidate(std::string_view body, const MessageLimits& limits) {

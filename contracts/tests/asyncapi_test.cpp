@@ -1,5 +1,7 @@
-// asyncapi.yaml and the C++ topology describe the same system, checked both ways: each
-// comparison is between complete sets, so an extra entry on either side fails.
+// The build writes asyncapi.yaml from the catalog, the schemas and the topology
+// (codegen/asyncapi_main.cpp); this reads it back with a parser of its own and checks it
+// describes the same system, both ways: each comparison is between complete sets, so an
+// extra entry on either side fails.
 #include <map>
 #include <set>
 
@@ -113,6 +115,19 @@ TEST(AsyncApi, MessagesMatchTheCatalogAndTheSchemaFiles) {
     EXPECT_EQ(message.at("payload").at("$ref"), "schemas/" + schema);
     EXPECT_TRUE(SchemaDocument(schema).has_value()) << "payload $ref points at no schema file";
   }
+}
+
+// Code generators and catalogues key messages by messageId; AsyncAPI 2 leaves it optional.
+TEST(AsyncApi, EveryMessageHasItsTypeAsMessageId) {
+  const json& messages = Document().at("components").at("messages");
+  ASSERT_FALSE(messages.empty());
+  std::set<std::string> ids;
+  for (const auto& [name, message] : messages.items()) {
+    ASSERT_TRUE(message.contains("messageId")) << name;
+    EXPECT_EQ(message.at("messageId"), name);
+    ids.insert(message.at("messageId").get<std::string>());
+  }
+  EXPECT_EQ(ids.size(), messages.size());
 }
 
 TEST(AsyncApi, QueuesMatchTheTopology) {

@@ -38,6 +38,13 @@ TEST(Topology, EveryEventIsPublishedOnATopicExchangeOfItsContext) {
   }
 }
 
+// x-choreo-producer is free text in a schema: a typo must not go unnoticed.
+TEST(Topology, EveryProducerIsAComponentOfTheTopology) {
+  for (const auto& info : Events()) {
+    EXPECT_NO_THROW(ForWorker(info.producer)) << info.type << " names producer " << info.producer;
+  }
+}
+
 TEST(Topology, SubscriptionsFollowTheOrderFlow) {
   using V = std::vector<std::string>;
   EXPECT_EQ(Sorted(ForWorker("inventory").events),

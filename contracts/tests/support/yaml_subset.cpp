@@ -249,8 +249,10 @@ class Parser {
 nlohmann::json ParseYamlSubset(std::string_view text) { return Parser(text).Document(); }
 
 std::string_view TestFile(std::string_view path) {
-  for (const auto& file : EmbeddedTestFiles()) {
-    if (file.path == path) return file.content;
+  for (const auto files : {EmbeddedTestFiles(), EmbeddedGeneratedTestFiles()}) {
+    for (const auto& file : files) {
+      if (file.path == path) return file.content;
+    }
   }
   throw std::out_of_range("no embedded test file " + std::string(path));
 }

@@ -17,10 +17,13 @@ namespace choreo::contracts {
 // naming the line, so the document cannot drift into something this reads wrongly.
 nlohmann::json ParseYamlSubset(std::string_view text);
 
-// asyncapi.yaml and examples/*.json, relative to contracts/ (generated source).
+// examples/*.json, relative to contracts/ (generated source).
 std::span<const EmbeddedFile> EmbeddedTestFiles();
 
-// The embedded test file at `path`; throws std::out_of_range if there is none.
+// What the build generates for tests to read: asyncapi.yaml (generated source).
+std::span<const EmbeddedFile> EmbeddedGeneratedTestFiles();
+
+// The embedded test file at `path`, of either list; throws std::out_of_range if there is none.
 std::string_view TestFile(std::string_view path);
 
 }  // namespace choreo::contracts

@@ -1,14 +1,11 @@
 #pragma once
 // Every event of the order flow, and the typed way in and out of an envelope.
 //
-// Adding an event (or a new major version of one):
-//   1. a struct in <context>_events.hpp with kType, kVersion, kExchange, kProducer and
-//      Fields() (json_support.hpp does the (de)serialisation), added to AllEvents below;
-//   2. schemas/<type>/v<major>.json (the whole envelope; copy a sibling) and its line in
-//      CHOREO_CONTRACT_SCHEMAS in contracts/CMakeLists.txt;
-//   3. examples/<type>.v<major>.json, a golden message;
-//   4. its subscribers in topology.cpp and its channel/message in asyncapi.yaml.
-// The tests fail until all of these agree.
+// The event types themselves are generated at build time from their JSON Schemas
+// (contracts/codegen; docs/add-an-event.md): one struct per schemas/<type>/v<major>.json,
+// in the header of its context (inventory_events.hpp, ...), all of them in AllEvents.
+// Adding an event takes its schema, its golden example (examples/<type>.v<major>.json) and
+// its subscribers in topology.cpp; nothing else is written by hand.
 //
 // Compatibility rules: adding an optional field is a minor version ("1.1"), readers
 // ignore fields they do not know; removing or retyping a field, or adding a required
@@ -19,22 +16,10 @@
 
 #include "choreo/contracts/envelope.hpp"
 #include "choreo/contracts/error.hpp"
-#include "choreo/contracts/inventory_events.hpp"
-#include "choreo/contracts/notification_events.hpp"
-#include "choreo/contracts/order_events.hpp"
-#include "choreo/contracts/payment_events.hpp"
-#include "choreo/contracts/shipping_events.hpp"
+#include "choreo/contracts/generated/all_events.hpp"
+#include "choreo/contracts/names.hpp"
 
 namespace choreo::contracts {
-
-template <class... Events>
-struct EventList {};
-
-using AllEvents = EventList<OrderPlaced, OrderStatusChanged, OrderConfirmed, OrderCancelled,
-                            InventoryReserved, InventoryRejected, InventoryCommitted,
-                            InventoryReleased, ReservationDeadline, PaymentCaptured,
-                            PaymentDeclined, PaymentRefunded, ShipmentScheduled,
-                            ShipmentRejected, NotificationSent>;
 
 template <class E>
 concept Event = Described<E> && requires(const E& event) {

@@ -1,8 +1,7 @@
 #pragma once
 // The messaging topology as data: the single source of truth for which exchanges exist,
 // which event goes where and who listens. Workers declare their own part from this at
-// start-up (idempotently); asyncapi.yaml describes the same and a test keeps the two
-// in step.
+// start-up (idempotently); the build writes asyncapi.yaml from the same data.
 //
 // One queue per worker, with one binding per subscribed event, rather than a queue per
 // (worker, event): a worker then has one prefetch window and one consumer to size, one
@@ -48,8 +47,8 @@ struct Exchange {
 // Where dead letters go, one binding per DLQ.
 inline constexpr std::string_view kDeadLetterExchange = "choreo.dlx";
 
-// The five event exchanges (topic; routing key = event type) and the dead-letter
-// exchange (direct).
+// The event exchanges (topic; routing key = event type), one per exchange that an event
+// schema names (x-choreo-exchange), and the dead-letter exchange (direct).
 std::span<const Exchange> Exchanges();
 
 inline constexpr std::array<std::chrono::milliseconds, 4> kRetryDelays{

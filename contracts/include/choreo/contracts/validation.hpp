@@ -36,6 +36,11 @@ struct ValidationResult {
 // version.
 ValidationResult Validate(const nlohmann::json& envelope);
 
+// Checks an envelope against a schema document this build does not carry (one being
+// written, a test's own); its $refs into ../common/v1.json resolve to the embedded copy.
+// Throws std::invalid_argument for a document that is not a usable schema.
+ValidationResult ValidateWithSchema(std::string_view schema_document, const nlohmann::json& envelope);
+
 // Checks `limits` on the raw bytes, then parses, validates and reads the envelope of a
 // message body. Throws ContractError (permanent: straight to the DLQ) on anything that is
 // not a valid message.
