@@ -56,6 +56,17 @@ std::optional<std::size_t> ParseLimit(const Args& args);
 
 // The queue of "dlq <subcommand> <queue>"; UsageError when missing or followed by more.
 std::string QueueArgument(const Args& args, const std::string& command);
+// The queue, the filters and the limit of "dlq show|replay|purge <queue> [filters]", in
+// the options of that command (ShowOptions, ReplayOptions, PurgeOptions).
+template <class Options>
+Options SelectionFrom(const Args& args, const std::string& command) {
+  Options options;
+  options.queue = QueueArgument(args, command);
+  options.filter = ParseFilter(args);
+  options.limit = ParseLimit(args);
+  return options;
+}
+
 // UsageError when more than `count` words were given.
 void NoMoreArguments(const Args& args, std::size_t count);
 

@@ -79,14 +79,15 @@ std::string Joined(const std::vector<std::string>& words) {
   return text;
 }
 
+// What both views of `dlq show --json` start with.
+json ShownJson(const ShowReport& report) {
+  return {{"queue", report.queue}, {"depth", report.depth}, {"examined", report.examined}, {"matched", report.matched}};
+}
+
 int ShowGroups(const Args& args, const ShowReport& report, std::ostream& out) {
   std::vector<ErrorGroup> groups = GroupByError(report.messages);
   if (args.Has("json")) {
-    json j;
-    j["queue"] = report.queue;
-    j["depth"] = report.depth;
-    j["examined"] = report.examined;
-    j["matched"] = report.matched;
+    json j = ShownJson(report);
     j["groups"] = json::array();
     for (const ErrorGroup& g : groups) {
       j["groups"].push_back({{"error_class", g.error_class},
@@ -117,10 +118,7 @@ int ShowGroups(const Args& args, const ShowReport& report, std::ostream& out) {
 }
 
 int DlqShow(const Args& args, const Io& io) {
-  ShowOptions options;
-  options.queue = QueueArgument(args, "dlq show");
-  options.filter = ParseFilter(args);
-  options.limit = ParseLimit(args);
+  auto options = SelectionFrom<ShowOptions>(args, "dlq show");
   const bool group = args.Has("group-by");
   if (group && args.Last("group-by") != "error") {
     throw UsageError("--group-by supports 'error' only, got '" + *args.Last("group-by") + "'");
@@ -131,11 +129,7 @@ int DlqShow(const Args& args, const Io& io) {
   if (group) return ShowGroups(args, report, io.out);
 
   if (args.Has("json")) {
-    json j;
-    j["queue"] = report.queue;
-    j["depth"] = report.depth;
-    j["examined"] = report.examined;
-    j["matched"] = report.matched;
+    json j = ShownJson(report);
     j["messages"] = json::array();
     for (const DeadLetter& l : report.messages) j["messages"].push_back(LetterJson(l, full));
     io.out << PrettyJson(j) << "\n";

@@ -101,10 +101,7 @@ std::optional<double> ParseRate(const Args& args) {
 }
 
 int DlqReplay(const Args& args, const Io& io) {
-  ReplayOptions options;
-  options.queue = QueueArgument(args, "dlq replay");
-  options.filter = ParseFilter(args);
-  options.limit = ParseLimit(args);
+  auto options = SelectionFrom<ReplayOptions>(args, "dlq replay");
   options.dry_run = args.Has("dry-run");
   options.to_queue = args.Has("to-queue");
   options.rate = ParseRate(args);
@@ -192,10 +189,7 @@ std::optional<int> ConfirmPurge(const Endpoints& endpoints, const PurgeOptions& 
 }
 
 int DlqPurge(const Args& args, const Io& io) {
-  PurgeOptions options;
-  options.queue = QueueArgument(args, "dlq purge");
-  options.filter = ParseFilter(args);
-  options.limit = ParseLimit(args);
+  auto options = SelectionFrom<PurgeOptions>(args, "dlq purge");
   options.dry_run = args.Has("dry-run");
   const Endpoints endpoints = EndpointsFrom(args, io.env);
   const bool json_out = args.Has("json");
