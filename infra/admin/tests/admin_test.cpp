@@ -349,6 +349,10 @@ TEST(Cli, HelpExitsZero) {
   EXPECT_EQ(Cli({"dlq", "replay", "--help"}, &out), kExitOk);
   EXPECT_NE(out.find("--dry-run"), std::string::npos);
   EXPECT_NE(out.find("--older-than"), std::string::npos);
+  EXPECT_EQ(Cli({"outbox", "-h"}, &out), kExitOk);
+  EXPECT_NE(out.find("--component NAME"), std::string::npos);
+  EXPECT_EQ(Cli({"audit", "--help"}, &out), kExitOk);
+  EXPECT_NE(out.find("reservations.state"), std::string::npos);
 }
 
 TEST(Cli, UsageErrorsExitTwoWithAClearMessage) {
@@ -381,6 +385,13 @@ TEST(Cli, UsageErrorsExitTwoWithAClearMessage) {
       {{"topology", "apply", "--delivery-limit", "many"}, "--delivery-limit"},
       {{"topology", "apply", "--delivery-limit", "0"}, "delivery limit must be between 1 and"},
       {{"topology", "apply", "--limit", "3"}, "does not apply"},
+      // Names are exact: no abbreviation (which a later option could make ambiguous), no case.
+      {{"dlq", "replay", "order.dlq", "--dry"}, "unknown option '--dry'"},
+      {{"dlq", "list", "--JSON"}, "unknown option '--JSON'"},
+      {{"dlq", "list", "--json=yes"}, "option --json takes no value"},
+      {{"dlq", "list", "-x"}, "unknown option '-x'"},
+      // After "--" every word is an argument.
+      {{"dlq", "list", "--", "--json"}, "unexpected argument '--json'"},
   };
   for (const Case& c : cases) {
     std::string err;

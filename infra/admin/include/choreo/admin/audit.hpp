@@ -21,97 +21,34 @@
 #include <vector>
 
 #include "choreo/admin/admin.hpp"
+#include "choreo/gateway/facts.hpp"
+#include "choreo/inventory/facts.hpp"
+#include "choreo/notification/facts.hpp"
+#include "choreo/order/facts.hpp"
+#include "choreo/payment/facts.hpp"
+#include "choreo/provider/facts.hpp"
+#include "choreo/shipping/facts.hpp"
 
 namespace choreo::admin {
 
 // ---------------------------------------------------------------------------------------
-// What the stores hold (only the columns the checks need)
+// What the stores hold: each component's own read interface (its facts.hpp, tested by the
+// component against its migrations), so the audit carries no copy of anyone's schema.
 
-struct AcceptedOrder {  // gateway_orders
-  std::string order_id;
-  std::int64_t created_at_ms = 0;
-};
+using AcceptedOrder = gateway::facts::AcceptedOrder;
+using OrderRecord = order::facts::OrderRecord;
+using StockRecord = inventory::facts::StockRecord;
+using ReservationRecord = inventory::facts::ReservationRecord;
+using InventoryData = inventory::facts::InventoryFacts;
+using PaymentRecord = payment::facts::PaymentRecord;
+using ShipmentRecord = shipping::facts::ShipmentRecord;
+using NotificationRecord = notification::facts::NotificationRecord;
+using ChargeRecord = provider::facts::ChargeRecord;
+using RefundRecord = provider::facts::RefundRecord;
+using EmailRecord = provider::facts::EmailRecord;
+using ProviderData = provider::facts::LedgerFacts;
 
-struct OrderRecord {  // order_states
-  std::string order_id;
-  std::string status;  // placed, reserved, paid, confirmed, cancelled
-  std::optional<std::string> reason;
-  std::optional<std::int64_t> total_minor;
-  std::optional<std::int64_t> created_at_ms;
-  // When the order became terminal (terminal_at), else when it last changed.
-  std::optional<std::int64_t> changed_at_ms;
-};
-
-struct StockRecord {  // inventory_stock
-  std::string sku;
-  std::int64_t total = 0;
-  std::int64_t available = 0;
-  std::int64_t reserved = 0;
-  std::int64_t sold = 0;
-};
-
-struct ReservationRecord {  // inventory_reservations + inventory_reservation_lines
-  std::string order_id;
-  std::string state;  // held, committed, released
-  std::optional<std::string> release_reason;
-  std::map<std::string, std::int64_t> quantities;  // per SKU, repeated SKUs summed
-};
-
-struct InventoryData {
-  std::vector<StockRecord> stock;
-  std::vector<ReservationRecord> reservations;
-  std::vector<std::string> rejected_orders;  // inventory_rejections
-};
-
-struct PaymentRecord {  // payments (the payment worker's view)
-  std::string order_id;
-  std::string status;  // captured, declined
-  std::string charge_id;
-  std::int64_t amount_minor = 0;
-  std::optional<std::string> refund_id;
-};
-
-struct ShipmentRecord {  // shipping_bookings
-  std::string order_id;
-  std::string outcome;  // scheduled, rejected
-};
-
-struct NotificationRecord {  // notification_emails (the notification worker's view)
-  std::string order_id;
-  std::string kind;  // order_confirmed, order_cancelled
-  std::string provider_message_id;
-};
-
-struct ChargeRecord {  // provider_charges
-  std::string charge_id;
-  std::string order_id;
-  std::int64_t amount_minor = 0;
-  std::string status;  // captured, declined
-  std::int64_t created_at_ms = 0;
-};
-
-struct RefundRecord {  // provider_refunds
-  std::string refund_id;
-  std::string charge_id;
-  std::int64_t amount_minor = 0;
-  std::string reason;
-  std::int64_t created_at_ms = 0;
-};
-
-struct EmailRecord {  // provider_emails
-  std::string email_id;
-  std::string order_id;
-  std::string template_name;  // order_confirmed, order_cancelled
-  std::int64_t created_at_ms = 0;
-};
-
-struct ProviderData {
-  std::vector<ChargeRecord> charges;
-  std::vector<RefundRecord> refunds;
-  std::vector<EmailRecord> emails;
-};
-
-struct OutboxRecord {  // choreo_outbox of one store
+struct OutboxRecord {  // the unsent rows of one store's outbox (outbox/facts.hpp)
   std::string components;  // "order", or "order,payment" when they share one database
   std::int64_t pending = 0;
   std::int64_t failing = 0;  // pending rows that failed at least once
