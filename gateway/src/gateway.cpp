@@ -1,6 +1,6 @@
-// The gateway's lifecycle: its options, the component host (store, relay) and the pipeline that keeps the read model
-// the outbox, the idempotency purge, and the HTTP server (http_api.cpp) around the
-// handlers (order_handlers.cpp, probe_handlers.cpp).
+// The gateway's lifecycle: its options, the component host (store, outbox relay), the
+// pipeline that keeps the read model, the idempotency purge, and the HTTP server
+// (http_api.cpp) around the handlers (order_handlers.cpp, probe_handlers.cpp).
 #include "choreo/gateway/gateway.hpp"
 
 #include <condition_variable>
