@@ -22,3 +22,19 @@ function(choreo_test)
     set_tests_properties(${T_NAME} PROPERTIES RUN_SERIAL TRUE)
   endif()
 endfunction()
+
+# choreo_facts_library(COMPONENT <c> SOURCES <files...> [LIBS <private targets...>]
+#                      TEST_WITH <the component's own library>)
+# What a component's store holds, read from outside (choreo-admin audit) through its
+# include/choreo/<c>/facts.hpp: the library choreo::<c>_facts keeps that SQL next to the
+# migrations it reads, and <c>_facts_it (tests/facts_it.cpp) runs it against a store those
+# migrations built, so a schema change breaks the component's own test, not the audit.
+function(choreo_facts_library)
+  cmake_parse_arguments(F "" "COMPONENT;TEST_WITH" "SOURCES;LIBS" ${ARGN})
+  add_library(choreo_${F_COMPONENT}_facts STATIC ${F_SOURCES})
+  add_library(choreo::${F_COMPONENT}_facts ALIAS choreo_${F_COMPONENT}_facts)
+  target_include_directories(choreo_${F_COMPONENT}_facts PUBLIC include)
+  target_link_libraries(choreo_${F_COMPONENT}_facts PUBLIC choreo::store PRIVATE ${F_LIBS} choreo::warnings)
+  choreo_test(NAME ${F_COMPONENT}_facts_it SOURCES tests/facts_it.cpp
+    LIBS ${F_TEST_WITH} choreo::${F_COMPONENT}_facts choreo::testing LABELS it)
+endfunction()
