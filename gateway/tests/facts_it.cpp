@@ -1,23 +1,15 @@
 // The gateway's facts reader against a store built by the gateway's own migrations, on
 // SQLite and PostgreSQL.
-#include <gtest/gtest.h>
-
 #include "choreo/gateway/facts.hpp"
 #include "choreo/gateway/read_model.hpp"
-#include "choreo/testing/test_database.hpp"
+#include "choreo/testing/store_fixture.hpp"
 
 namespace choreo::gateway {
 namespace {
 
-using testing::DbKind;
-
-class GatewayFacts : public ::testing::TestWithParam<DbKind> {
+class GatewayFacts : public testing::StoreFixture {
  protected:
-  void SetUp() override {
-    db_ = std::make_unique<testing::TestDatabase>(GetParam(), "gwfacts");
-    store_ = std::make_unique<store::Store>(db_->Url());
-    store_->Migrate("gateway", Migrations());
-  }
+  void SetUp() override { OpenStore("gwfacts").Migrate("gateway", Migrations()); }
 
   void Accept(const std::string& order_id, std::int64_t created_at_ms) {
     store_->InTransaction([&](store::Tx& tx) {
@@ -28,20 +20,13 @@ class GatewayFacts : public ::testing::TestWithParam<DbKind> {
       RecordPlaced(tx, order_id, "2026-01-01T00:00:00Z");
     });
   }
-
-  std::vector<facts::AcceptedOrder> Read() {
-    return store_->InTransaction([](store::Tx& tx) { return facts::ReadAcceptedOrders(tx); });
-  }
-
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<store::Store> store_;
 };
 
 TEST_P(GatewayFacts, ReadsEveryAcceptedOrderByOrderId) {
-  EXPECT_TRUE(Read().empty());
+  EXPECT_TRUE(ReadWith(facts::ReadAcceptedOrders).empty());
   Accept("o-2", 2000);
   Accept("o-1", 1000);
-  const auto orders = Read();
+  const auto orders = ReadWith(facts::ReadAcceptedOrders);
   ASSERT_EQ(orders.size(), 2u);
   EXPECT_EQ(orders[0].order_id, "o-1");
   EXPECT_EQ(orders[0].created_at_ms, 1000);
@@ -49,8 +34,7 @@ TEST_P(GatewayFacts, ReadsEveryAcceptedOrderByOrderId) {
   EXPECT_EQ(orders[1].created_at_ms, 2000);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, GatewayFacts, ::testing::Values(DbKind::kSqlite, DbKind::kPostgres),
-                         [](const auto& info) { return testing::DbKindName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Stores, GatewayFacts, testing::EveryStore(), testing::StoreName);
 
 }  // namespace
 }  // namespace choreo::gateway

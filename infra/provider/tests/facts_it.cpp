@@ -1,37 +1,25 @@
 // The provider's facts reader against a ledger written through the real Ledger, on
 // SQLite and PostgreSQL.
-#include <gtest/gtest.h>
-
 #include <chrono>
 
 #include "choreo/provider/facts.hpp"
 #include "choreo/provider/ledger.hpp"
-#include "choreo/testing/test_database.hpp"
+#include "choreo/testing/store_fixture.hpp"
 
 namespace choreo::provider {
 namespace {
-
-using testing::DbKind;
 
 std::int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-class ProviderFacts : public ::testing::TestWithParam<DbKind> {
+class ProviderFacts : public testing::StoreFixture {
  protected:
-  void SetUp() override {
-    db_ = std::make_unique<testing::TestDatabase>(GetParam(), "provfacts");
-    store_ = std::make_unique<store::Store>(db_->Url());
-    ledger_ = std::make_unique<Ledger>(*store_, LedgerOptions{});
-  }
+  void SetUp() override { ledger_ = std::make_unique<Ledger>(OpenStore("provfacts"), LedgerOptions{}); }
 
-  facts::LedgerFacts Read() {
-    return store_->InTransaction([](store::Tx& tx) { return facts::ReadLedger(tx); });
-  }
+  facts::LedgerFacts Read() { return ReadWith(facts::ReadLedger); }
 
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<store::Store> store_;
   std::unique_ptr<Ledger> ledger_;
 };
 
@@ -75,8 +63,7 @@ TEST_P(ProviderFacts, ReadsChargesRefundsAndEmails) {
   EXPECT_GE(read.emails[0].created_at_ms, before);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, ProviderFacts, ::testing::Values(DbKind::kSqlite, DbKind::kPostgres),
-                         [](const auto& info) { return testing::DbKindName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Stores, ProviderFacts, testing::EveryStore(), testing::StoreName);
 
 }  // namespace
 }  // namespace choreo::provider

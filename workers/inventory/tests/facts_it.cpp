@@ -1,22 +1,16 @@
 // The inventory worker's facts reader against a store built by the worker's own
 // migrations and seeded by its own SeedCatalog, on SQLite and PostgreSQL.
-#include <gtest/gtest.h>
-
 #include "choreo/inventory/facts.hpp"
 #include "choreo/inventory/inventory.hpp"
-#include "choreo/testing/test_database.hpp"
+#include "choreo/testing/store_fixture.hpp"
 
 namespace choreo::inventory {
 namespace {
 
-using testing::DbKind;
-
-class InventoryFacts : public ::testing::TestWithParam<DbKind> {
+class InventoryFacts : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    db_ = std::make_unique<testing::TestDatabase>(GetParam(), "invfacts");
-    store_ = std::make_unique<store::Store>(db_->Url());
-    store_->Migrate("inventory", Migrations());
+    OpenStore("invfacts").Migrate("inventory", Migrations());
     store_->InTransaction([](store::Tx& tx) {
       SeedCatalog(tx, {{"sku-a", "A", 1250, "EUR", 10}, {"sku-b", "B", 450, "EUR", 5}});
     });
@@ -39,13 +33,6 @@ class InventoryFacts : public ::testing::TestWithParam<DbKind> {
       }
     });
   }
-
-  facts::InventoryFacts Read() {
-    return store_->InTransaction([](store::Tx& tx) { return facts::ReadInventory(tx); });
-  }
-
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<store::Store> store_;
 };
 
 TEST_P(InventoryFacts, ReadsStockReservationsWithTheirLinesAndRejections) {
@@ -59,7 +46,7 @@ TEST_P(InventoryFacts, ReadsStockReservationsWithTheirLinesAndRejections) {
   // Two lines of one SKU are summed.
   Reservation("o-1", "released", "expired", {{"sku-a", 2}, {"sku-b", 1}, {"sku-a", 3}});
 
-  const facts::InventoryFacts read = Read();
+  const facts::InventoryFacts read = ReadWith(facts::ReadInventory);
   ASSERT_EQ(read.stock.size(), 2u);
   EXPECT_EQ(read.stock[0].sku, "sku-a");
   EXPECT_EQ(read.stock[0].total, 10);
@@ -81,8 +68,7 @@ TEST_P(InventoryFacts, ReadsStockReservationsWithTheirLinesAndRejections) {
   EXPECT_EQ(read.rejected_orders, std::vector<std::string>{"o-3"});
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, InventoryFacts, ::testing::Values(DbKind::kSqlite, DbKind::kPostgres),
-                         [](const auto& info) { return testing::DbKindName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Stores, InventoryFacts, testing::EveryStore(), testing::StoreName);
 
 }  // namespace
 }  // namespace choreo::inventory

@@ -1,46 +1,28 @@
 // The shipping worker's facts reader against a store built by the worker's own
 // migrations, on SQLite and PostgreSQL.
-#include <gtest/gtest.h>
-
 #include "choreo/shipping/facts.hpp"
 #include "choreo/shipping/shipping.hpp"
-#include "choreo/testing/test_database.hpp"
+#include "choreo/testing/store_fixture.hpp"
 
 namespace choreo::shipping {
 namespace {
 
-using testing::DbKind;
-
-class ShippingFacts : public ::testing::TestWithParam<DbKind> {
+class ShippingFacts : public testing::StoreFixture {
  protected:
-  void SetUp() override {
-    db_ = std::make_unique<testing::TestDatabase>(GetParam(), "shipfacts");
-    store_ = std::make_unique<store::Store>(db_->Url());
-    store_->Migrate("shipping", Migrations());
-  }
+  void SetUp() override { OpenStore("shipfacts").Migrate("shipping", Migrations()); }
 
   void Booking(const std::string& order_id, const std::string& outcome) {
-    store_->InTransaction([&](store::Tx& tx) {
-      tx.Run(
-          "INSERT INTO shipping_bookings (order_id, reservation_id, outcome, shipment_id, carrier, country, "
-          "decided_at) VALUES (?, ?, ?, NULL, NULL, 'DE', '2026-01-01T00:00:00Z')",
-          order_id, "res-" + order_id, outcome);
-    });
+    Exec("INSERT INTO shipping_bookings (order_id, reservation_id, outcome, shipment_id, carrier, country, "
+         "decided_at) VALUES (?, ?, ?, NULL, NULL, 'DE', '2026-01-01T00:00:00Z')",
+         order_id, "res-" + order_id, outcome);
   }
-
-  std::vector<facts::ShipmentRecord> Read() {
-    return store_->InTransaction([](store::Tx& tx) { return facts::ReadShipments(tx); });
-  }
-
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<store::Store> store_;
 };
 
 TEST_P(ShippingFacts, ReadsEveryBookingDecision) {
-  EXPECT_TRUE(Read().empty());
+  EXPECT_TRUE(ReadWith(facts::ReadShipments).empty());
   Booking("o-2", "rejected");
   Booking("o-1", "scheduled");
-  const auto bookings = Read();
+  const auto bookings = ReadWith(facts::ReadShipments);
   ASSERT_EQ(bookings.size(), 2u);
   EXPECT_EQ(bookings[0].order_id, "o-1");
   EXPECT_EQ(bookings[0].outcome, "scheduled");
@@ -48,8 +30,7 @@ TEST_P(ShippingFacts, ReadsEveryBookingDecision) {
   EXPECT_EQ(bookings[1].outcome, "rejected");
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, ShippingFacts, ::testing::Values(DbKind::kSqlite, DbKind::kPostgres),
-                         [](const auto& info) { return testing::DbKindName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Stores, ShippingFacts, testing::EveryStore(), testing::StoreName);
 
 }  // namespace
 }  // namespace choreo::shipping
