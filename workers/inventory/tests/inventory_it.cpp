@@ -1,17 +1,10 @@
 // The inventory worker in-process against the test broker, on SQLite and PostgreSQL:
 // events go in on the exchanges the real producers use, what inventory emits is read
 // from a queue bound to its exchange, and stock is read from its store.
-#include <gtest/gtest.h>
-
-#include <thread>
-
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/inventory/inventory.hpp"
-#include "choreo/testing/event_probe.hpp"
-#include "choreo/testing/test_database.hpp"
-#include "choreo/testing/testing.hpp"
-#include "choreo/worker/worker.hpp"
+#include "choreo/testing/worker_fixture.hpp"
 
 namespace choreo::inventory {
 namespace {
@@ -51,21 +44,14 @@ contracts::ShipmentRejected ShipmentRejected(const contracts::InventoryReserved&
           .rejected_at = contracts::NowRfc3339()};
 }
 
-class InventoryIt : public ::testing::TestWithParam<testing::DbKind> {
+class InventoryIt : public testing::WorkerFixture<::testing::TestWithParam<testing::DbKind>> {
  protected:
-  void SetUp() override {
-    vhost_ = std::make_unique<testing::TestVhost>("inventory");
-    db_ = std::make_unique<testing::TestDatabase>(GetParam(), "inventory");
-    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
-  }
-  void TearDown() override { StopWorker(); }
+  void SetUp() override { OpenRig("inventory", GetParam()); }
 
   void StartWorker(std::chrono::milliseconds ttl = 5min, std::vector<CatalogItem> catalog = kCatalog) {
-    worker_ = std::make_unique<worker::Worker>(worker::WorkerOptions{
-        .name = "inventory", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(), .http_port = -1});
-    Register(*worker_, {.catalog = std::move(catalog), .reservation_ttl = ttl});
-    thread_ = std::thread([this] { worker_->Run(); });
-    ASSERT_TRUE(worker_->WaitUntilReady(30s));
+    ASSERT_TRUE(worker_.Start(RigOptions("inventory"), [&](worker::Worker& w) {
+      Register(w, {.catalog = std::move(catalog), .reservation_ttl = ttl});
+    }));
     // Business events only: the deadline also travels on this exchange, but with a
     // per-message TTL that would make it vanish from this queue too.
     probe_->Observe("inventory", {std::string(contracts::InventoryReserved::kType),
@@ -74,12 +60,7 @@ class InventoryIt : public ::testing::TestWithParam<testing::DbKind> {
                                   std::string(contracts::InventoryReleased::kType)});
   }
 
-  void StopWorker() {
-    if (!worker_) return;
-    worker_->Stop();
-    if (thread_.joinable()) thread_.join();
-    worker_.reset();
-  }
+  void StopWorker() { worker_.Stop(); }
 
   // Places an order on a SKU nobody else uses in the test and waits for its answer. The
   // worker handles its queue in order and the relay publishes in commit order, so once
@@ -95,6 +76,12 @@ class InventoryIt : public ::testing::TestWithParam<testing::DbKind> {
     auto order = Placed(std::move(lines));
     probe_->Publish(order);
     return probe_->Await<contracts::InventoryReserved>(order.order_id);
+  }
+
+  // Places `order` and waits for its rejection.
+  contracts::InventoryRejected Rejected(const contracts::OrderPlaced& order) {
+    probe_->Publish(order);
+    return probe_->Await<contracts::InventoryRejected>(order.order_id);
   }
 
   std::map<std::string, StockRow> Stock() {
@@ -119,11 +106,6 @@ class InventoryIt : public ::testing::TestWithParam<testing::DbKind> {
     EXPECT_EQ(row.sold, sold) << sku;
   }
 
-  std::unique_ptr<testing::TestVhost> vhost_;
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<testing::EventProbe> probe_;
-  std::unique_ptr<worker::Worker> worker_;
-  std::thread thread_;
 };
 
 TEST_P(InventoryIt, ReservesAllLinesPricedFromTheCatalogOnce) {
@@ -156,8 +138,7 @@ TEST_P(InventoryIt, ReservesAllLinesPricedFromTheCatalogOnce) {
 TEST_P(InventoryIt, UnknownSkuRejectsTheWholeOrder) {
   StartWorker();
   auto order = Placed({{"sku-001", 1}, {"sku-nope", 1}});
-  probe_->Publish(order);
-  auto rejected = probe_->Await<contracts::InventoryRejected>(order.order_id);
+  auto rejected = Rejected(order);
   EXPECT_EQ(rejected.reason, contracts::RejectionReason::kUnknownSku);
   EXPECT_EQ(rejected.skus, std::vector<std::string>{"sku-nope"});
   ExpectStock("sku-001", 100, 0, 0);
@@ -167,24 +148,17 @@ TEST_P(InventoryIt, UnknownSkuRejectsTheWholeOrder) {
 TEST_P(InventoryIt, InsufficientStockRejectsTheWholeOrderUntilItFits) {
   StartWorker();
   auto too_many = Placed({{"sku-001", 1}, {"sku-rare", 6}});
-  probe_->Publish(too_many);
-  auto rejected = probe_->Await<contracts::InventoryRejected>(too_many.order_id);
+  auto rejected = Rejected(too_many);
   EXPECT_EQ(rejected.reason, contracts::RejectionReason::kInsufficientStock);
   EXPECT_EQ(rejected.skus, std::vector<std::string>{"sku-rare"});
   ExpectStock("sku-001", 100, 0, 0);
   ExpectStock("sku-rare", 5, 0, 0);
 
-  auto sold_out = Placed({{"sku-out", 1}});
-  probe_->Publish(sold_out);
-  EXPECT_EQ(probe_->Await<contracts::InventoryRejected>(sold_out.order_id).reason,
-            contracts::RejectionReason::kInsufficientStock);
+  EXPECT_EQ(Rejected(Placed({{"sku-out", 1}})).reason, contracts::RejectionReason::kInsufficientStock);
 
   Reserve({{"sku-rare", 5}});
   ExpectStock("sku-rare", 0, 5, 0);
-  auto one_more = Placed({{"sku-rare", 1}});
-  probe_->Publish(one_more);
-  EXPECT_EQ(probe_->Await<contracts::InventoryRejected>(one_more.order_id).reason,
-            contracts::RejectionReason::kInsufficientStock);
+  EXPECT_EQ(Rejected(Placed({{"sku-rare", 1}})).reason, contracts::RejectionReason::kInsufficientStock);
 
   // A rejected order placed again is not decided a second time.
   probe_->Publish(too_many);
@@ -333,8 +307,7 @@ TEST_P(InventoryIt, RestartKeepsLiveStockInsteadOfReseeding) {
   ExpectStock("sku-rare", 3, 2, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, InventoryIt, ::testing::Values(testing::DbKind::kSqlite, testing::DbKind::kPostgres),
-                         [](const auto& info) { return testing::DbKindName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Stores, InventoryIt, testing::EveryStore(), testing::StoreName);
 
 }  // namespace
 }  // namespace choreo::inventory

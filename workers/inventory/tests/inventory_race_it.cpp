@@ -16,10 +16,8 @@
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/inventory/inventory.hpp"
-#include "choreo/testing/event_probe.hpp"
 #include "choreo/testing/replicas.hpp"
-#include "choreo/testing/test_database.hpp"
-#include "choreo/testing/testing.hpp"
+#include "choreo/testing/worker_fixture.hpp"
 #include "choreo/worker/worker.hpp"
 
 namespace choreo::inventory {
@@ -48,12 +46,11 @@ contracts::OrderPlaced Placed(std::int64_t quantity = kPerOrder) {
           .placed_at = contracts::NowRfc3339()};
 }
 
-class InventoryRaceIt : public ::testing::Test {
+// The rig's vhost, database and probe; the replicas take the place of its worker.
+class InventoryRaceIt : public testing::WorkerFixture<> {
  protected:
   void SetUp() override {
-    vhost_ = std::make_unique<testing::TestVhost>("invrace");
-    db_ = std::make_unique<testing::TestDatabase>(testing::DbKind::kPostgres, "invrace");
-    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
+    OpenRig("invrace", testing::DbKind::kPostgres);
     replicas_ = std::make_unique<testing::Replicas>(*db_, "inventory", 2);
     for (int i = 0; i < 2; ++i) {
       // A reservation TTL of an hour: the broker's own deadline copies stay away for the
@@ -67,9 +64,6 @@ class InventoryRaceIt : public ::testing::Test {
   }
   void TearDown() override { replicas_.reset(); }
 
-  std::unique_ptr<testing::TestVhost> vhost_;
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<testing::EventProbe> probe_;
   std::unique_ptr<testing::Replicas> replicas_;
 };
 

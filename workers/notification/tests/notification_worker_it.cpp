@@ -1,17 +1,11 @@
 // The notification worker in-process against a real broker, store and the provider
 // stand-in (also in-process, on an ephemeral port).
-#include <gtest/gtest.h>
-
-#include <thread>
-
 #include "choreo/contracts/dead_letter.hpp"
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/notification/notification.hpp"
 #include "choreo/provider/server.hpp"
-#include "choreo/testing/event_probe.hpp"
-#include "choreo/testing/test_database.hpp"
-#include "choreo/testing/testing.hpp"
+#include "choreo/testing/worker_fixture.hpp"
 
 namespace choreo::notification {
 namespace {
@@ -30,7 +24,7 @@ contracts::OrderCancelled Cancelled(const std::string& order_id) {
           .details = "card_declined", .cancelled_at = contracts::NowRfc3339()};
 }
 
-class NotificationWorkerIt : public ::testing::Test {
+class NotificationWorkerIt : public testing::WorkerFixture<> {
  protected:
   void SetUp() override {
     provider_db_ = std::make_unique<testing::TestDatabase>(testing::DbKind::kSqlite, "provider");
@@ -38,23 +32,16 @@ class NotificationWorkerIt : public ::testing::Test {
         provider::ProviderServerOptions{.port = 0, .store_url = provider_db_->Url()});
     provider_->Start();
 
-    vhost_ = std::make_unique<testing::TestVhost>("notification");
-    db_ = std::make_unique<testing::TestDatabase>(testing::DbKind::kSqlite, "notification");
-    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
-    worker_ = std::make_unique<worker::Worker>(
-        worker::WorkerOptions{.name = "notification", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url()});
+    OpenRig("notification", testing::DbKind::kSqlite);
     NotificationConfig config;
     config.provider_client.base_url = provider_->BaseUrl();
     config.provider_client.timeout = 2s;
-    Register(*worker_, config);
-    thread_ = std::thread([this] { worker_->Run(); });
-    ASSERT_TRUE(worker_->WaitUntilReady(30s));
+    ASSERT_TRUE(worker_.Start(RigOptions("notification"), [&](worker::Worker& w) { Register(w, config); }));
     probe_->Observe("notifications");
   }
 
   void TearDown() override {
-    if (worker_) worker_->Stop();
-    if (thread_.joinable()) thread_.join();
+    worker_.Stop();
     if (provider_) provider_->Stop();
   }
 
@@ -78,11 +65,6 @@ class NotificationWorkerIt : public ::testing::Test {
 
   std::unique_ptr<testing::TestDatabase> provider_db_;
   std::unique_ptr<provider::ProviderServer> provider_;
-  std::unique_ptr<testing::TestVhost> vhost_;
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<testing::EventProbe> probe_;
-  std::unique_ptr<worker::Worker> worker_;
-  std::thread thread_;
 };
 
 TEST_F(NotificationWorkerIt, ConfirmedOrderIsMailedOnceEvenWhenTheEventRepeats) {

@@ -1,17 +1,11 @@
 // The order worker in-process against a real broker and store (SQLite and PostgreSQL):
 // events in on the context exchanges, order events out on `orders`, state and history in
 // its tables.
-#include <gtest/gtest.h>
-
-#include <thread>
-
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/order/order_worker.hpp"
 #include "order_events.hpp"
-#include "choreo/testing/event_probe.hpp"
-#include "choreo/testing/test_database.hpp"
-#include "choreo/testing/testing.hpp"
+#include "choreo/testing/worker_fixture.hpp"
 
 namespace choreo::order {
 namespace {
@@ -20,25 +14,13 @@ using namespace std::chrono_literals;
 using contracts::Envelope;
 using testing::DbKind;
 
-class OrderWorkerIt : public ::testing::TestWithParam<DbKind> {
+class OrderWorkerIt : public testing::WorkerFixture<::testing::TestWithParam<DbKind>> {
  protected:
   void SetUp() override {
-    vhost_ = std::make_unique<testing::TestVhost>("order");
-    db_ = std::make_unique<testing::TestDatabase>(GetParam(), "order");
-    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
-
-    worker_ = std::make_unique<worker::Worker>(
-        worker::WorkerOptions{.name = "order", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(), .http_port = -1});
-    Register(*worker_);
-    thread_ = std::thread([this] { worker_->Run(); });
-    ASSERT_TRUE(worker_->WaitUntilReady(30s));
+    OpenRig("order", GetParam());
+    ASSERT_TRUE(worker_.Start(RigOptions("order"), [](worker::Worker& w) { Register(w); }));
     // Only the worker's own events: order.placed travels on the same exchange.
     probe_->Observe("orders", {"order.status_changed", "order.confirmed", "order.cancelled"});
-  }
-
-  void TearDown() override {
-    if (worker_) worker_->Stop();
-    if (thread_.joinable()) thread_.join();
   }
 
   template <contracts::Event E>
@@ -63,11 +45,6 @@ class OrderWorkerIt : public ::testing::TestWithParam<DbKind> {
     return worker_->Store().InTransaction([&](store::Tx& tx) { return LoadHistory(tx, order_id); });
   }
 
-  std::unique_ptr<testing::TestVhost> vhost_;
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<testing::EventProbe> probe_;
-  std::unique_ptr<worker::Worker> worker_;
-  std::thread thread_;
   uint64_t published_ = 0;
 };
 
@@ -179,8 +156,7 @@ TEST_P(OrderWorkerIt, StaleAndPostTerminalEventsAreIgnored) {
   EXPECT_FALSE(state->reason.has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(Db, OrderWorkerIt, ::testing::Values(DbKind::kSqlite, DbKind::kPostgres),
-                         [](const auto& info) { return testing::DbKindName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Db, OrderWorkerIt, testing::EveryStore(), testing::StoreName);
 
 }  // namespace
 }  // namespace choreo::order

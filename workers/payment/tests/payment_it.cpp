@@ -1,10 +1,6 @@
 // The payment worker in-process against the test broker and an in-process provider
 // stand-in: what it emits is read from a queue bound to the payments exchange, what it
 // did at the provider from the provider's ledger.
-#include <gtest/gtest.h>
-
-#include <thread>
-
 #include <nlohmann/json.hpp>
 
 #include "choreo/contracts/dead_letter.hpp"
@@ -13,10 +9,7 @@
 #include "choreo/payment/decisions.hpp"
 #include "choreo/payment/payment.hpp"
 #include "choreo/provider/server.hpp"
-#include "choreo/testing/event_probe.hpp"
-#include "choreo/testing/test_database.hpp"
-#include "choreo/testing/testing.hpp"
-#include "choreo/worker/worker.hpp"
+#include "choreo/testing/worker_fixture.hpp"
 
 namespace choreo::payment {
 namespace {
@@ -44,39 +37,27 @@ contracts::ShipmentRejected ShipmentRejected(const contracts::InventoryReserved&
           .rejected_at = contracts::NowRfc3339()};
 }
 
-class PaymentIt : public ::testing::TestWithParam<testing::DbKind> {
+class PaymentIt : public testing::WorkerFixture<::testing::TestWithParam<testing::DbKind>> {
  protected:
   void SetUp() override {
-    vhost_ = std::make_unique<testing::TestVhost>("payment");
-    db_ = std::make_unique<testing::TestDatabase>(GetParam(), "payment");
+    OpenRig("payment", GetParam());
     provider_db_ = std::make_unique<testing::TestDatabase>(testing::DbKind::kSqlite, "provider");
     provider_ = std::make_unique<provider::ProviderServer>(
         provider::ProviderServerOptions{.port = 0, .store_url = provider_db_->Url(), .flaky_failures = 2});
     provider_->Start();
-    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
   }
 
   void TearDown() override {
-    if (worker_) {
-      worker_->Stop();
-      if (thread_.joinable()) thread_.join();
-    }
+    worker_.Stop();
     provider_->Stop();
   }
 
-  void StopWorker() {
-    worker_->Stop();
-    thread_.join();
-  }
+  void StopWorker() { worker_.Stop(); }
 
   void StartWorker(std::string provider_url = {}) {
-    worker_ = std::make_unique<worker::Worker>(worker::WorkerOptions{
-        .name = "payment", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(), .http_port = -1});
-    Register(*worker_, std::make_shared<provider::ProviderClient>(provider::ProviderClientOptions{
-                           .base_url = provider_url.empty() ? provider_->BaseUrl() : provider_url,
-                           .timeout = 5s}));
-    thread_ = std::thread([this] { worker_->Run(); });
-    ASSERT_TRUE(worker_->WaitUntilReady(30s));
+    auto client = std::make_shared<provider::ProviderClient>(provider::ProviderClientOptions{
+        .base_url = provider_url.empty() ? provider_->BaseUrl() : provider_url, .timeout = 5s});
+    ASSERT_TRUE(worker_.Start(RigOptions("payment"), [&](worker::Worker& w) { Register(w, client); }));
     probe_->Observe("payments");
   }
 
@@ -96,13 +77,8 @@ class PaymentIt : public ::testing::TestWithParam<testing::DbKind> {
     return testing::LedgerRows(provider_->BaseUrl(), table, "idempotency_key", key);
   }
 
-  std::unique_ptr<testing::TestVhost> vhost_;
-  std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<testing::TestDatabase> provider_db_;
   std::unique_ptr<provider::ProviderServer> provider_;
-  std::unique_ptr<testing::EventProbe> probe_;
-  std::unique_ptr<worker::Worker> worker_;
-  std::thread thread_;
 };
 
 TEST_P(PaymentIt, ChargesTheTotalOnceAndAnnouncesTheCapture) {
@@ -324,8 +300,7 @@ TEST_P(PaymentIt, UnreachableProviderIsRetriedNotDeclined) {
   EXPECT_EQ(probe_->EventsFor(r.order_id), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, PaymentIt, ::testing::Values(testing::DbKind::kSqlite, testing::DbKind::kPostgres),
-                         [](const auto& info) { return testing::DbKindName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Stores, PaymentIt, testing::EveryStore(), testing::StoreName);
 
 }  // namespace
 }  // namespace choreo::payment

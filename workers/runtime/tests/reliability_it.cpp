@@ -16,18 +16,14 @@
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/contracts/topology.hpp"
-#include "choreo/testing/event_probe.hpp"
-#include "choreo/testing/test_database.hpp"
-#include "choreo/testing/testing.hpp"
 #include "choreo/outbox/producer.hpp"
 #include "choreo/worker/worker.hpp"
-#include "committed_event.hpp"
+#include "shipping_fixture.hpp"
 
 namespace choreo::worker {
 namespace {
 
 using namespace std::chrono_literals;
-using Poco::Data::Keywords::into;
 namespace dl = contracts::dead_letter;
 
 using test::Committed;
@@ -47,47 +43,14 @@ std::pair<int, std::string> HttpGet(int port, const std::string& path) {
   return {static_cast<int>(response.getStatus()), body.str()};
 }
 
-class ReliabilityTest : public ::testing::Test {
+class ReliabilityTest : public test::ShippingFixture {
  protected:
-  void SetUp() override {
-    vhost_ = std::make_unique<testing::TestVhost>("reliab");
-    db_ = std::make_unique<testing::TestDatabase>(testing::DbKind::kSqlite, "reliab");
-  }
-  void TearDown() override {
-    if (worker_) {
-      worker_->Stop();
-      if (thread_.joinable()) thread_.join();
-    }
-  }
-
-  WorkerOptions Options(std::string name, int max_retries = 4) {
-    return WorkerOptions{.name = std::move(name), .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(),
-                         .max_retries = max_retries, .http_port = 0};
-  }
-
-  void Start(WorkerOptions options, const std::function<void(Worker&)>& register_handlers) {
-    worker_ = std::make_unique<Worker>(options);
-    worker_->Migrations({{1, "create shipments", "CREATE TABLE shipments (order_id TEXT PRIMARY KEY)"}});
-    register_handlers(*worker_);
-    thread_ = std::thread([this] { worker_->Run(); });
-    ASSERT_TRUE(worker_->WaitUntilReady(20s));
-  }
-
-  int64_t Shipments() {
-    Poco::Int64 n = 0;
-    worker_->Store().InTransaction([&](store::Tx& tx) { tx.Run("SELECT COUNT(*) FROM shipments", into(n)); });
-    return n;
-  }
+  ReliabilityTest() : ShippingFixture("reliab") {}
 
   uint32_t Depth(const std::string& queue) {
     amqp::Connection connection(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
     return connection.InspectQueue(queue).message_count;
   }
-
-  std::unique_ptr<testing::TestVhost> vhost_;
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<Worker> worker_;
-  std::thread thread_;
 };
 
 void Ship(Context& ctx, const contracts::InventoryCommitted& e) {
@@ -128,7 +91,6 @@ TEST_F(ReliabilityTest, RetriesAreCountedByTheRuntimeNotByXDeath) {
       throw TransientError("always fails");
     });
   });
-  testing::EventProbe probe(vhost_->AmqpUrl());
   auto death = [](const std::string& queue) {
     return amqp::FieldValue(amqp::FieldTable{{"count", amqp::FieldValue(int64_t{9})},
                                              {"reason", amqp::FieldValue("expired")},
@@ -138,9 +100,9 @@ TEST_F(ReliabilityTest, RetriesAreCountedByTheRuntimeNotByXDeath) {
   amqp::Message message{.body = Body(Committed(contracts::NewUuid())), .message_id = contracts::NewUuid(),
                         .content_type = "application/json", .type = "inventory.committed"};
   message.headers.Set("x-death", amqp::FieldValue(amqp::FieldArray{death("shipping.retry.1"), death("shipping.retry.2")}));
-  probe.PublishRaw("inventory", "inventory.committed", message);
+  probe_->PublishRaw("inventory", "inventory.committed", message);
 
-  std::optional<amqp::Delivery> dead = probe.AwaitMessage("shipping.dlq", 30s);
+  std::optional<amqp::Delivery> dead = probe_->AwaitMessage("shipping.dlq", 30s);
   ASSERT_TRUE(dead.has_value());
   EXPECT_EQ(runs.load(), 3);
   EXPECT_EQ(dead->message.headers.GetInt(dl::kAttempts), 3);
@@ -153,20 +115,19 @@ TEST_F(ReliabilityTest, RetriesAreCountedByTheRuntimeNotByXDeath) {
 // the tolerant schemas) is dead-lettered unparsed, and the worker goes on.
 TEST_F(ReliabilityTest, ADeeplyNestedBodyIsDeadLetteredUnparsedAndTheWorkerGoesOn) {
   Start(Options("shipping"), [](Worker& w) { w.On<contracts::InventoryCommitted>(Ship); });
-  testing::EventProbe probe(vhost_->AmqpUrl());
   std::string body = Body(Committed(contracts::NewUuid()));
   body.pop_back();
   body += R"(,"extra":)" + std::string(400000, '[') + std::string(400000, ']') + "}";
-  probe.PublishRaw("inventory", "inventory.committed",
+  probe_->PublishRaw("inventory", "inventory.committed",
                    {.body = body, .message_id = "deep-1", .content_type = "application/json", .type = "inventory.committed"});
-  std::optional<amqp::Delivery> dead = probe.AwaitMessage("shipping.dlq", 20s);
+  std::optional<amqp::Delivery> dead = probe_->AwaitMessage("shipping.dlq", 20s);
   ASSERT_TRUE(dead.has_value());
   EXPECT_EQ(dead->message.headers.GetString(dl::kErrorClass), std::string(dl::kLimitExceeded));
   EXPECT_NE(dead->message.headers.GetString(dl::kErrorMessage).value_or("").find("nesting deeper than 64"),
             std::string::npos);
   EXPECT_EQ(dead->message.body, body);  // kept as it was, for an operator to look at
 
-  probe.Publish(Committed(contracts::NewUuid()));
+  probe_->Publish(Committed(contracts::NewUuid()));
   EXPECT_TRUE(testing::WaitFor([&] { return Shipments() == 1; }, 10s));
 }
 
@@ -174,12 +135,11 @@ TEST_F(ReliabilityTest, ADeeplyNestedBodyIsDeadLetteredUnparsedAndTheWorkerGoesO
 // dead letter then goes out with a minimal header set instead of never.
 TEST_F(ReliabilityTest, HeadersThatCannotBeReEncodedAreDroppedNotTheMessage) {
   Start(Options("shipping"), [](Worker& w) { w.On<contracts::InventoryCommitted>(Ship); });
-  testing::EventProbe probe(vhost_->AmqpUrl());
   amqp::Message message{.body = "not json", .message_id = "fat-headers-1", .content_type = "application/json",
                         .type = "inventory.committed"};
   message.headers.Set("x-foreign", amqp::FieldValue(std::string(130700, 'h')));
-  probe.PublishRaw("inventory", "inventory.committed", message);
-  std::optional<amqp::Delivery> dead = probe.AwaitMessage("shipping.dlq", 20s);
+  probe_->PublishRaw("inventory", "inventory.committed", message);
+  std::optional<amqp::Delivery> dead = probe_->AwaitMessage("shipping.dlq", 20s);
   ASSERT_TRUE(dead.has_value());
   EXPECT_EQ(dead->message.headers.GetString(dl::kErrorClass), std::string(dl::kContractError));
   EXPECT_EQ(dead->message.headers.Find("x-foreign"), nullptr);
@@ -187,7 +147,7 @@ TEST_F(ReliabilityTest, HeadersThatCannotBeReEncodedAreDroppedNotTheMessage) {
   EXPECT_EQ(dead->message.headers.GetString(dl::kOriginalRoutingKey), "inventory.committed");
   EXPECT_EQ(dead->message.body, "not json");
 
-  probe.Publish(Committed(contracts::NewUuid()));
+  probe_->Publish(Committed(contracts::NewUuid()));
   EXPECT_TRUE(testing::WaitFor([&] { return Shipments() == 1; }, 10s));
 }
 
@@ -195,14 +155,13 @@ TEST_F(ReliabilityTest, HeadersThatCannotBeReEncodedAreDroppedNotTheMessage) {
 // nowhere, so an expiring copy would simply vanish.
 TEST_F(ReliabilityTest, ADeadLetterDoesNotExpireWithItsOriginalsTtl) {
   Start(Options("shipping"), [](Worker& w) { w.On<contracts::InventoryCommitted>(Ship); });
-  testing::EventProbe probe(vhost_->AmqpUrl());
-  probe.PublishRaw("inventory", "inventory.committed",
+  probe_->PublishRaw("inventory", "inventory.committed",
                    {.body = "{}", .message_id = "ttl-1", .content_type = "application/json",
                     .type = "inventory.committed", .expiration = "300"});
   ASSERT_TRUE(testing::WaitFor([&] { return Depth("shipping.dlq") == 1; }, 20s));
   // Well past the TTL it is still there.
   EXPECT_FALSE(testing::WaitFor([&] { return Depth("shipping.dlq") == 0; }, 1500ms));
-  std::optional<amqp::Delivery> dead = probe.AwaitMessage("shipping.dlq", 5s);
+  std::optional<amqp::Delivery> dead = probe_->AwaitMessage("shipping.dlq", 5s);
   ASSERT_TRUE(dead.has_value());
   EXPECT_EQ(dead->message.message_id, "ttl-1");
   EXPECT_TRUE(dead->message.expiration.empty());
@@ -224,8 +183,7 @@ TEST_F(ReliabilityTest, ADependencyOutageOpensTheCircuitAndBurnsNoRetries) {
         },
         [](Context& ctx, const contracts::InventoryCommitted& e, const int&) { Ship(ctx, e); });
   });
-  testing::EventProbe probe(vhost_->AmqpUrl());
-  for (int i = 0; i < 20; ++i) probe.Publish(Committed(contracts::NewUuid()));
+  for (int i = 0; i < 20; ++i) probe_->Publish(Committed(contracts::NewUuid()));
 
   ASSERT_TRUE(testing::WaitFor([&] { return HttpGet(worker_->HttpPort(), "/readyz").first == 503; }, 10s));
   const auto [status, body] = HttpGet(worker_->HttpPort(), "/readyz");

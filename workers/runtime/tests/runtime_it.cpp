@@ -14,12 +14,9 @@
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/contracts/validation.hpp"
-#include "choreo/testing/event_probe.hpp"
-#include "choreo/testing/test_database.hpp"
-#include "choreo/testing/testing.hpp"
 #include "choreo/metrics/metrics.hpp"
 #include "choreo/worker/worker.hpp"
-#include "committed_event.hpp"
+#include "shipping_fixture.hpp"
 
 namespace choreo::worker {
 namespace {
@@ -30,33 +27,17 @@ namespace dl = contracts::dead_letter;
 
 using test::Committed;
 
-// Runs a "shipping" worker (a real topology entry) with test handlers in a fresh vhost.
-class RuntimeTest : public ::testing::Test {
+// Runs a "shipping" worker with test handlers in a fresh vhost and observes what it emits.
+class RuntimeTest : public test::ShippingFixture {
  protected:
-  void SetUp() override {
-    vhost_ = std::make_unique<testing::TestVhost>("runtime");
-    db_ = std::make_unique<testing::TestDatabase>(testing::DbKind::kSqlite, "runtime");
-    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
-  }
-  void TearDown() override {
-    if (worker_) {
-      worker_->Stop();
-      if (thread_.joinable()) thread_.join();
-    }
-  }
+  RuntimeTest() : ShippingFixture("runtime") {}
 
   void StartWorker(std::function<void(Context&, const contracts::InventoryCommitted&)> handler, int max_retries = 4) {
     StartWorkerWith([&](Worker& w) { w.On<contracts::InventoryCommitted>(std::move(handler)); }, max_retries);
   }
 
   void StartWorkerWith(const std::function<void(Worker&)>& register_handlers, int max_retries = 4) {
-    WorkerOptions options{.name = "shipping", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url(),
-                          .max_retries = max_retries, .http_port = 0};
-    worker_ = std::make_unique<Worker>(options);
-    worker_->Migrations({{1, "create shipments", "CREATE TABLE shipments (order_id TEXT PRIMARY KEY)"}});
-    register_handlers(*worker_);
-    thread_ = std::thread([this] { worker_->Run(); });
-    ASSERT_TRUE(worker_->WaitUntilReady(20s));
+    Start(Options("shipping", max_retries), register_handlers);
     // Observe what the worker emits on its exchange.
     probe_->Observe("shipping");
   }
@@ -69,21 +50,9 @@ class RuntimeTest : public ::testing::Test {
 
   contracts::Envelope Publish(const contracts::InventoryCommitted& e) { return probe_->Publish(e); }
 
-  int64_t Shipments() {
-    Poco::Int64 n = 0;
-    worker_->Store().InTransaction([&](store::Tx& tx) { tx.Run("SELECT COUNT(*) FROM shipments", into(n)); });
-    return n;
-  }
-
   std::optional<amqp::Delivery> GetDeadLetter(std::chrono::milliseconds timeout = 20s) {
     return probe_->AwaitMessage("shipping.dlq", timeout);
   }
-
-  std::unique_ptr<testing::TestVhost> vhost_;
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<testing::EventProbe> probe_;
-  std::unique_ptr<Worker> worker_;
-  std::thread thread_;
 };
 
 void Ship(Context& ctx, const contracts::InventoryCommitted& e) {
@@ -213,13 +182,8 @@ TEST_F(RuntimeTest, BatchesIsolateAFailingMessageAndHandleTheRest) {
     if (i == 151) sent.push_back(sent.back());  // a redelivery of the poison message
     sent.push_back(contracts::MakeEnvelope(Committed(contracts::NewUuid())));
   }
-  for (const auto& env : sent) {
-    probe_->Publisher().Publish("inventory", "inventory.committed",
-                        amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
-  }
-  for (const auto& r : probe_->Publisher().WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
-  ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 300 && worker_->Stats().dead_lettered == 1; }, 30s))
-      << "handled " << worker_->Stats().handled << ", dead-lettered " << worker_->Stats().dead_lettered;
+  PublishBatch(sent);
+  ASSERT_TRUE(Settles(300, 1));
   EXPECT_EQ(Shipments(), 300);
   EXPECT_EQ(worker_->Stats().duplicates, 1u);
   auto d = GetDeadLetter();
@@ -251,13 +215,12 @@ TEST_F(RuntimeTest, EffectsOfABatchRunConcurrentlyAndHandlersRecordTheirResults)
         });
   });
   std::vector<std::string> orders;
+  std::vector<contracts::Envelope> sent;
   for (int i = 0; i < 64; ++i) {
     orders.push_back(contracts::NewUuid());
-    const contracts::Envelope env = contracts::MakeEnvelope(Committed(orders.back()));
-    probe_->Publisher().Publish("inventory", "inventory.committed",
-                        amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
+    sent.push_back(contracts::MakeEnvelope(Committed(orders.back())));
   }
-  for (const auto& r : probe_->Publisher().WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
+  PublishBatch(sent);
   ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 64; }, 30s)) << worker_->Stats().handled;
   EXPECT_EQ(Shipments(), 64);
   Poco::Int64 recorded = 0;
@@ -289,13 +252,8 @@ TEST_F(RuntimeTest, FailingEffectIsDeadLetteredAndSparesTheRestOfItsBatch) {
   for (int i = 0; i < 100; ++i) {
     sent.push_back(contracts::MakeEnvelope(Committed(i == 50 ? poison : contracts::NewUuid())));
   }
-  for (const auto& env : sent) {
-    probe_->Publisher().Publish("inventory", "inventory.committed",
-                        amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
-  }
-  for (const auto& r : probe_->Publisher().WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
-  ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 99 && worker_->Stats().dead_lettered == 1; }, 30s))
-      << "handled " << worker_->Stats().handled << ", dead-lettered " << worker_->Stats().dead_lettered;
+  PublishBatch(sent);
+  ASSERT_TRUE(Settles(99, 1));
   EXPECT_EQ(Shipments(), 99);
   EXPECT_EQ(handler_runs_for_poison, 0);
   auto d = GetDeadLetter();
@@ -324,20 +282,14 @@ TEST_F(RuntimeTest, BatchRunOneByOneKeepsEachEffectResult) {
   };
   StartWorkerWith(register_handlers);
   // Published while the worker is stopped, so they wait together and share batches.
-  worker_->Stop();
-  thread_.join();
+  worker_.Stop();
   std::vector<contracts::Envelope> sent;
   for (int i = 0; i < 60; ++i) {
     sent.push_back(contracts::MakeEnvelope(Committed(i == 30 ? poison : contracts::NewUuid())));
   }
-  for (const auto& env : sent) {
-    probe_->Publisher().Publish("inventory", "inventory.committed",
-                                amqp::Message{.body = contracts::Serialize(env), .message_id = env.message_id});
-  }
-  for (const auto& r : probe_->Publisher().WaitForConfirms(30s)) ASSERT_EQ(r.outcome, amqp::PublishOutcome::kConfirmed);
+  PublishBatch(sent);
   StartWorkerWith(register_handlers);
-  ASSERT_TRUE(testing::WaitFor([&] { return worker_->Stats().handled == 59 && worker_->Stats().dead_lettered == 1; }, 30s))
-      << "handled " << worker_->Stats().handled << ", dead-lettered " << worker_->Stats().dead_lettered;
+  ASSERT_TRUE(Settles(59, 1));
   EXPECT_EQ(Shipments(), 59);
   std::lock_guard lock(mutex);
   for (const auto& env : sent) {
@@ -347,8 +299,7 @@ TEST_F(RuntimeTest, BatchRunOneByOneKeepsEachEffectResult) {
 
 TEST_F(RuntimeTest, StopReturnsPromptlyAndUnhandledMessagesStayQueued) {
   StartWorker(Ship);
-  worker_->Stop();
-  thread_.join();
+  worker_.Stop();
   Publish(Committed(contracts::NewUuid()));
   EXPECT_EQ(probe_->Connection().InspectQueue("shipping").message_count, 1u);
 }

@@ -1,14 +1,8 @@
 // The shipping worker in-process against a real broker and store (SQLite and PostgreSQL).
-#include <gtest/gtest.h>
-
-#include <thread>
-
 #include "choreo/contracts/events.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/shipping/shipping.hpp"
-#include "choreo/testing/event_probe.hpp"
-#include "choreo/testing/test_database.hpp"
-#include "choreo/testing/testing.hpp"
+#include "choreo/testing/worker_fixture.hpp"
 
 namespace choreo::shipping {
 namespace {
@@ -26,23 +20,14 @@ contracts::InventoryCommitted Committed(const std::string& order_id, const std::
           .committed_at = contracts::NowRfc3339()};
 }
 
-class ShippingWorkerIt : public ::testing::TestWithParam<DbKind> {
+class ShippingWorkerIt : public testing::WorkerFixture<::testing::TestWithParam<DbKind>> {
  protected:
   void SetUp() override {
-    vhost_ = std::make_unique<testing::TestVhost>("shipping");
-    db_ = std::make_unique<testing::TestDatabase>(GetParam(), "shipping");
-    probe_ = std::make_unique<testing::EventProbe>(vhost_->AmqpUrl());
-    worker_ = std::make_unique<worker::Worker>(
-        worker::WorkerOptions{.name = "shipping", .amqp_url = vhost_->AmqpUrl(), .store_url = db_->Url()});
-    Register(*worker_, ShippingConfig{.countries = ParseCountries("DE,FR"), .carrier = "parcelco"});
-    thread_ = std::thread([this] { worker_->Run(); });
-    ASSERT_TRUE(worker_->WaitUntilReady(30s));
+    OpenRig("shipping", GetParam());
+    ASSERT_TRUE(worker_.Start(RigOptions("shipping"), [](worker::Worker& w) {
+      Register(w, ShippingConfig{.countries = ParseCountries("DE,FR"), .carrier = "parcelco"});
+    }));
     probe_->Observe("shipping");
-  }
-
-  void TearDown() override {
-    if (worker_) worker_->Stop();
-    if (thread_.joinable()) thread_.join();
   }
 
   Envelope Publish(const contracts::InventoryCommitted& event) { return probe_->Publish(event); }
@@ -59,12 +44,6 @@ class ShippingWorkerIt : public ::testing::TestWithParam<DbKind> {
     });
     return n;
   }
-
-  std::unique_ptr<testing::TestVhost> vhost_;
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<testing::EventProbe> probe_;
-  std::unique_ptr<worker::Worker> worker_;
-  std::thread thread_;
 };
 
 TEST_P(ShippingWorkerIt, ServedDestinationIsBookedOnceEvenWhenTheCommitRepeats) {
@@ -100,8 +79,7 @@ TEST_P(ShippingWorkerIt, OtherDestinationIsRejected) {
   EXPECT_EQ(Bookings(order), 1);  // the decision is kept, so a repeat cannot flip it
 }
 
-INSTANTIATE_TEST_SUITE_P(Db, ShippingWorkerIt, ::testing::Values(DbKind::kSqlite, DbKind::kPostgres),
-                         [](const auto& info) { return testing::DbKindName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Db, ShippingWorkerIt, testing::EveryStore(), testing::StoreName);
 
 }  // namespace
 }  // namespace choreo::shipping

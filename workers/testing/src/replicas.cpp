@@ -12,21 +12,21 @@ using Poco::Data::Keywords::into;
 using namespace std::chrono_literals;
 
 Replicas::Replicas(const TestDatabase& db, std::string name, int count)
-    : url_(db.Url()), name_(std::move(name)), application_(UniqueName("rep")) {
+    : url_(db.Url()),
+      name_(std::move(name)),
+      application_(UniqueName("rep")),
+      workers_(static_cast<std::size_t>(count)) {
   if (db.Kind() != DbKind::kPostgres) throw std::invalid_argument("Replicas: replicas share a PostgreSQL database");
-  workers_.resize(static_cast<std::size_t>(count));
-  threads_.resize(static_cast<std::size_t>(count));
   // TestDatabase URLs always carry a query (the search_path).
   observer_ = std::make_unique<store::Store>(
       store::StoreOptions{.url = url_ + "&application_name=" + application_ + "-obs", .pool_size = 2});
 }
 
 Replicas::~Replicas() {
+  // Every replica is told to stop before any is waited for (RunningWorker's destructor),
+  // so they wind down together.
   for (auto& w : workers_) {
-    if (w) w->Stop();
-  }
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
+    if (w.Running()) w->Stop();
   }
 }
 
@@ -37,10 +37,7 @@ void Replicas::Start(int i, const std::string& amqp_url, const std::function<voi
   options.amqp_url = amqp_url;
   options.store_url = url_ + "&application_name=" + application_ + "-r" + std::to_string(i);
   options.http_port = -1;
-  workers_.at(at) = std::make_unique<worker::Worker>(options);
-  configure(*workers_[at]);
-  threads_[at] = std::thread([w = workers_[at].get()] { w->Run(); });
-  ASSERT_TRUE(workers_[at]->WaitUntilReady(30s)) << name_ << " replica " << i << " did not start";
+  ASSERT_TRUE(workers_.at(at).Start(options, configure)) << name_ << " replica " << i << " did not start";
 }
 
 worker::Worker& Replicas::Get(int i) { return *workers_.at(static_cast<std::size_t>(i)); }

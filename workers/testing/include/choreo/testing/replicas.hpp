@@ -16,10 +16,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "choreo/store/store.hpp"
+#include "choreo/testing/running_worker.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/worker/worker.hpp"
 
@@ -76,8 +76,7 @@ class Replicas {
   std::string url_;
   std::string name_;
   std::string application_;  // prefix of every replica's application_name
-  std::vector<std::unique_ptr<worker::Worker>> workers_;
-  std::vector<std::thread> threads_;
+  std::vector<RunningWorker> workers_;
   std::unique_ptr<store::Store> observer_;
 };
 
