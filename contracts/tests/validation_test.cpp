@@ -28,6 +28,25 @@ void ExpectRejected(const nlohmann::json& message, ErrorKind kind, const std::st
   ExpectRejected(message.dump(), kind, path);
 }
 
+// The example of `type` with `value` at `field` (a JSON pointer), expecting a
+// ContractError of `kind` at that field.
+void ExpectRejectedWith(const std::string& type, const std::string& field, const nlohmann::json& value,
+                        ErrorKind kind) {
+  SCOPED_TRACE(type + " " + field + " = " + value.dump());
+  auto message = Example(type);
+  message[nlohmann::json::json_pointer(field)] = value;
+  ExpectRejected(message, kind, field);
+}
+
+// The example of `type` without `field` (a JSON pointer): a missing field there.
+void ExpectRejectedWithout(const std::string& type, const std::string& field) {
+  SCOPED_TRACE(type + " without " + field);
+  auto message = Example(type);
+  const nlohmann::json::json_pointer pointer(field);
+  message.at(pointer.parent_pointer()).erase(pointer.back());
+  ExpectRejected(message, ErrorKind::kMissingField, field);
+}
+
 TEST(Validation, RejectsWhatIsNotJson) {
   ExpectRejected(std::string("{\"type\": \"order.placed\","), ErrorKind::kNotJson, "");
   ExpectRejected(std::string(""), ErrorKind::kNotJson, "");
@@ -42,42 +61,21 @@ TEST(Validation, RejectsWhatIsNotAnObject) {
 
 TEST(Validation, RejectsMissingEnvelopeFields) {
   for (const char* field : {"message_id", "type", "version", "correlation_id", "producer", "occurred_at", "payload"}) {
-    auto message = Example("order.placed");
-    message.erase(field);
-    ExpectRejected(message, ErrorKind::kMissingField, std::string("/") + field);
+    ExpectRejectedWithout("order.placed", std::string("/") + field);
   }
 }
 
 TEST(Validation, RejectsMissingPayloadFields) {
-  auto message = Example("inventory.reserved");
-  message["payload"].erase("total_minor");
-  ExpectRejected(message, ErrorKind::kMissingField, "/payload/total_minor");
-
-  message = Example("order.placed");
-  message["payload"]["shipping_address"].erase("country");
-  ExpectRejected(message, ErrorKind::kMissingField, "/payload/shipping_address/country");
-
-  message = Example("order.placed");
-  message["payload"]["lines"][1].erase("sku");
-  ExpectRejected(message, ErrorKind::kMissingField, "/payload/lines/1/sku");
+  ExpectRejectedWithout("inventory.reserved", "/payload/total_minor");
+  ExpectRejectedWithout("order.placed", "/payload/shipping_address/country");
+  ExpectRejectedWithout("order.placed", "/payload/lines/1/sku");
 }
 
 TEST(Validation, RejectsWrongTypes) {
-  auto message = Example("order.placed");
-  message["payload"]["lines"][0]["quantity"] = "2";
-  ExpectRejected(message, ErrorKind::kWrongType, "/payload/lines/0/quantity");
-
-  message = Example("order.placed");
-  message["payload"]["lines"] = nlohmann::json::object();
-  ExpectRejected(message, ErrorKind::kWrongType, "/payload/lines");
-
-  message = Example("payment.captured");
-  message["message_id"] = 42;
-  ExpectRejected(message, ErrorKind::kWrongType, "/message_id");
-
-  message = Example("payment.captured");
-  message["version"] = 1.0;
-  ExpectRejected(message, ErrorKind::kWrongType, "/version");
+  ExpectRejectedWith("order.placed", "/payload/lines/0/quantity", "2", ErrorKind::kWrongType);
+  ExpectRejectedWith("order.placed", "/payload/lines", nlohmann::json::object(), ErrorKind::kWrongType);
+  ExpectRejectedWith("payment.captured", "/message_id", 42, ErrorKind::kWrongType);
+  ExpectRejectedWith("payment.captured", "/version", 1.0, ErrorKind::kWrongType);
 }
 
 TEST(Validation, RejectsUnknownEnumValues) {
@@ -87,30 +85,18 @@ TEST(Validation, RejectsUnknownEnumValues) {
       {"order.status_changed", "to"},     {"order.status_changed", "from"},
   };
   for (const auto& [type, field] : cases) {
-    SCOPED_TRACE(type);
-    auto message = Example(type);
-    message["payload"][field] = "teleported";
-    ExpectRejected(message, ErrorKind::kInvalidValue, std::string("/payload/") + field);
+    ExpectRejectedWith(type, std::string("/payload/") + field, "teleported", ErrorKind::kInvalidValue);
   }
-  auto message = Example("order.placed");
-  message["payload"]["payment"]["method"] = "barter";
-  ExpectRejected(message, ErrorKind::kInvalidValue, "/payload/payment/method");
+  ExpectRejectedWith("order.placed", "/payload/payment/method", "barter", ErrorKind::kInvalidValue);
 }
 
 TEST(Validation, RejectsUnknownTypesAndMajorVersions) {
-  auto message = Example("order.placed");
-  message["type"] = "order.teleported";
-  ExpectRejected(message, ErrorKind::kUnknownType, "/type");
-
+  ExpectRejectedWith("order.placed", "/type", "order.teleported", ErrorKind::kUnknownType);
   for (const char* version : {"2.0", "0.9", "17.3"}) {
-    message = Example("order.placed");
-    message["version"] = version;
-    ExpectRejected(message, ErrorKind::kUnknownVersion, "/version");
+    ExpectRejectedWith("order.placed", "/version", version, ErrorKind::kUnknownVersion);
   }
   for (const char* version : {"1", "v1.0", "1.0.0", ""}) {
-    message = Example("order.placed");
-    message["version"] = version;
-    ExpectRejected(message, ErrorKind::kInvalidValue, "/version");
+    ExpectRejectedWith("order.placed", "/version", version, ErrorKind::kInvalidValue);
   }
 }
 
@@ -124,33 +110,13 @@ TEST(Validation, UnknownMajorMessageSaysWhatIsSupported) {
 }
 
 TEST(Validation, RejectsValuesOutsideTheContract) {
-  auto message = Example("payment.captured");
-  message["payload"]["currency"] = "eur";
-  ExpectRejected(message, ErrorKind::kInvalidValue, "/payload/currency");
-
-  message = Example("payment.captured");
-  message["payload"]["amount_minor"] = -1;
-  ExpectRejected(message, ErrorKind::kInvalidValue, "/payload/amount_minor");
-
-  message = Example("order.placed");
-  message["payload"]["lines"][0]["quantity"] = 0;
-  ExpectRejected(message, ErrorKind::kInvalidValue, "/payload/lines/0/quantity");
-
-  message = Example("order.placed");
-  message["payload"]["lines"] = nlohmann::json::array();
-  ExpectRejected(message, ErrorKind::kInvalidValue, "/payload/lines");
-
-  message = Example("order.placed");
-  message["occurred_at"] = "yesterday";
-  ExpectRejected(message, ErrorKind::kInvalidValue, "/occurred_at");
-
-  message = Example("order.placed");
-  message["message_id"] = "not-a-uuid";
-  ExpectRejected(message, ErrorKind::kInvalidValue, "/message_id");
-
-  message = Example("order.placed");
-  message["causation_id"] = "not-a-uuid";
-  ExpectRejected(message, ErrorKind::kInvalidValue, "/causation_id");
+  ExpectRejectedWith("payment.captured", "/payload/currency", "eur", ErrorKind::kInvalidValue);
+  ExpectRejectedWith("payment.captured", "/payload/amount_minor", -1, ErrorKind::kInvalidValue);
+  ExpectRejectedWith("order.placed", "/payload/lines/0/quantity", 0, ErrorKind::kInvalidValue);
+  ExpectRejectedWith("order.placed", "/payload/lines", nlohmann::json::array(), ErrorKind::kInvalidValue);
+  ExpectRejectedWith("order.placed", "/occurred_at", "yesterday", ErrorKind::kInvalidValue);
+  ExpectRejectedWith("order.placed", "/message_id", "not-a-uuid", ErrorKind::kInvalidValue);
+  ExpectRejectedWith("order.placed", "/causation_id", "not-a-uuid", ErrorKind::kInvalidValue);
 }
 
 TEST(Validation, TypeMustMatchTheSchemaItSelects) {
@@ -163,20 +129,13 @@ TEST(Validation, TypeMustMatchTheSchemaItSelects) {
 }
 
 TEST(Validation, CorrelationIdIsTheOrderId) {
-  auto message = Example("payment.captured");
-  message["correlation_id"] = "some-other-order";
-  ExpectRejected(message, ErrorKind::kInvalidValue, "/correlation_id");
+  ExpectRejectedWith("payment.captured", "/correlation_id", "some-other-order", ErrorKind::kInvalidValue);
 }
 
 TEST(Validation, MoneyIsIntegral) {
   for (const nlohmann::json& amount : {nlohmann::json(33.99), nlohmann::json(3399.0), nlohmann::json("3399")}) {
-    auto message = Example("payment.captured");
-    message["payload"]["amount_minor"] = amount;
-    ExpectRejected(message, ErrorKind::kWrongType, "/payload/amount_minor");
-
-    message = Example("inventory.reserved");
-    message["payload"]["lines"][0]["unit_price_minor"] = amount;
-    ExpectRejected(message, ErrorKind::kWrongType, "/payload/lines/0/unit_price_minor");
+    ExpectRejectedWith("payment.captured", "/payload/amount_minor", amount, ErrorKind::kWrongType);
+    ExpectRejectedWith("inventory.reserved", "/payload/lines/0/unit_price_minor", amount, ErrorKind::kWrongType);
   }
 }
 
