@@ -81,6 +81,13 @@ contracts::OrderStatusChanged StatusChanged(std::string_view order_id, const Ord
   return e;
 }
 
+// `fact` with the order's total, for the events that state it.
+OrderFact WithTotal(OrderFact fact, std::int64_t total_minor, const std::string& currency) {
+  fact.total_minor = total_minor;
+  fact.currency = currency;
+  return fact;
+}
+
 // Emits the terminal event once everything it must carry is known.
 void MaybeEmitTerminal(std::string_view order_id, OrderState& state, Step& step) {
   if (!IsTerminal(state.status) || state.terminal_emitted || !state.customer_id) return;
@@ -112,10 +119,7 @@ OrderFact FactOf(const contracts::OrderPlaced& e, std::string at) {
 }
 
 OrderFact FactOf(const contracts::InventoryReserved& e, std::string at) {
-  OrderFact fact = Fact(e.kType, OrderStatus::kReserved, std::move(at));
-  fact.total_minor = e.total_minor;
-  fact.currency = e.currency;
-  return fact;
+  return WithTotal(Fact(e.kType, OrderStatus::kReserved, std::move(at)), e.total_minor, e.currency);
 }
 
 OrderFact FactOf(const contracts::InventoryRejected& e, std::string at) {
@@ -127,10 +131,7 @@ OrderFact FactOf(const contracts::InventoryRejected& e, std::string at) {
 // Inventory commits only after a capture, so a commit proves the order is paid even when
 // payment.captured has not been processed yet.
 OrderFact FactOf(const contracts::InventoryCommitted& e, std::string at) {
-  OrderFact fact = Fact(e.kType, OrderStatus::kPaid, std::move(at));
-  fact.total_minor = e.total_minor;
-  fact.currency = e.currency;
-  return fact;
+  return WithTotal(Fact(e.kType, OrderStatus::kPaid, std::move(at)), e.total_minor, e.currency);
 }
 
 // Every release ends the order; the release reason names the cause, whose own event
@@ -150,18 +151,13 @@ OrderFact FactOf(const contracts::InventoryReleased& e, std::string at) {
 }
 
 OrderFact FactOf(const contracts::PaymentCaptured& e, std::string at) {
-  OrderFact fact = Fact(e.kType, OrderStatus::kPaid, std::move(at));
-  fact.total_minor = e.amount_minor;
-  fact.currency = e.currency;
-  return fact;
+  return WithTotal(Fact(e.kType, OrderStatus::kPaid, std::move(at)), e.amount_minor, e.currency);
 }
 
 OrderFact FactOf(const contracts::PaymentDeclined& e, std::string at) {
-  OrderFact fact = Cancel(e.kType, CancelReason::kPaymentDeclined,
-                          e.reason.empty() ? "payment declined" : "payment declined: " + e.reason, std::move(at));
-  fact.total_minor = e.amount_minor;
-  fact.currency = e.currency;
-  return fact;
+  return WithTotal(Cancel(e.kType, CancelReason::kPaymentDeclined,
+                          e.reason.empty() ? "payment declined" : "payment declined: " + e.reason, std::move(at)),
+                   e.amount_minor, e.currency);
 }
 
 // A refund follows a cancellation that its cause already reported; it only adds history.

@@ -18,53 +18,48 @@ constexpr std::string_view kAt = "2024-05-01T12:00:00.000Z";
 
 // One of each event the worker handles, as a producer would send it.
 namespace ev {
-OrderFact Placed() {
-  return FactOf(contracts::OrderPlaced{.order_id = std::string(kOrder), .customer_id = "cust-1"}, "t-placed");
+// `event` as one of kOrder's, received at `at`.
+template <class E>
+OrderFact Of(E event, std::string at) {
+  event.order_id = std::string(kOrder);
+  return FactOf(event, std::move(at));
 }
+OrderFact Placed() { return Of(contracts::OrderPlaced{.customer_id = "cust-1"}, "t-placed"); }
 OrderFact Reserved() {
-  return FactOf(contracts::InventoryReserved{.order_id = std::string(kOrder), .reservation_id = "res-1",
-                                             .total_minor = 2500, .currency = "EUR"},
-                "t-reserved");
+  return Of(contracts::InventoryReserved{.reservation_id = "res-1", .total_minor = 2500, .currency = "EUR"},
+            "t-reserved");
 }
 OrderFact Rejected(contracts::RejectionReason reason = contracts::RejectionReason::kInsufficientStock) {
-  return FactOf(contracts::InventoryRejected{.order_id = std::string(kOrder), .reason = reason,
-                                             .details = "sku-9 short"},
-                "t-rejected");
+  return Of(contracts::InventoryRejected{.reason = reason, .details = "sku-9 short"}, "t-rejected");
 }
 OrderFact Committed() {
-  return FactOf(contracts::InventoryCommitted{.order_id = std::string(kOrder), .reservation_id = "res-1",
-                                              .total_minor = 2500, .currency = "EUR"},
-                "t-committed");
+  return Of(contracts::InventoryCommitted{.reservation_id = "res-1", .total_minor = 2500, .currency = "EUR"},
+            "t-committed");
 }
 OrderFact Released(contracts::ReleaseReason reason) {
-  return FactOf(contracts::InventoryReleased{.order_id = std::string(kOrder), .reservation_id = "res-1",
-                                             .reason = reason},
-                "t-released");
+  return Of(contracts::InventoryReleased{.reservation_id = "res-1", .reason = reason}, "t-released");
 }
 OrderFact Captured() {
-  return FactOf(contracts::PaymentCaptured{.order_id = std::string(kOrder), .reservation_id = "res-1",
-                                           .payment_id = "ch-1", .amount_minor = 2500, .currency = "EUR"},
-                "t-captured");
+  return Of(contracts::PaymentCaptured{.reservation_id = "res-1", .payment_id = "ch-1", .amount_minor = 2500,
+                                       .currency = "EUR"},
+            "t-captured");
 }
 OrderFact Declined() {
-  return FactOf(contracts::PaymentDeclined{.order_id = std::string(kOrder), .reservation_id = "res-1",
-                                           .amount_minor = 2500, .currency = "EUR", .reason = "card_declined"},
-                "t-declined");
+  return Of(contracts::PaymentDeclined{.reservation_id = "res-1", .amount_minor = 2500, .currency = "EUR",
+                                       .reason = "card_declined"},
+            "t-declined");
 }
 OrderFact Refunded() {
-  return FactOf(contracts::PaymentRefunded{.order_id = std::string(kOrder), .payment_id = "ch-1",
-                                           .refund_id = "rf-1", .amount_minor = 2500, .currency = "EUR"},
-                "t-refunded");
+  return Of(contracts::PaymentRefunded{.payment_id = "ch-1", .refund_id = "rf-1", .amount_minor = 2500,
+                                       .currency = "EUR"},
+            "t-refunded");
 }
 OrderFact Scheduled() {
-  return FactOf(contracts::ShipmentScheduled{.order_id = std::string(kOrder), .reservation_id = "res-1",
-                                             .shipment_id = "shp-1", .carrier = "parcelco"},
-                "t-scheduled");
+  return Of(contracts::ShipmentScheduled{.reservation_id = "res-1", .shipment_id = "shp-1", .carrier = "parcelco"},
+            "t-scheduled");
 }
 OrderFact ShipmentRejected() {
-  return FactOf(contracts::ShipmentRejected{.order_id = std::string(kOrder), .reservation_id = "res-1",
-                                            .details = "no delivery to AQ"},
-                "t-shiprej");
+  return Of(contracts::ShipmentRejected{.reservation_id = "res-1", .details = "no delivery to AQ"}, "t-shiprej");
 }
 }  // namespace ev
 
