@@ -1,47 +1,57 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "choreo/secrets/redact.hpp"
 
 namespace choreo::secrets {
 namespace {
 
-TEST(RedactUrl, UserInfoKeepsTheUserAndHidesThePassword) {
-  EXPECT_EQ(RedactUrl("amqp://guest:guest@127.0.0.1:5672/"), "amqp://guest:***@127.0.0.1:5672/");
-  EXPECT_EQ(RedactUrl("postgresql://u:pw@h:1/db?x=1"), "postgresql://u:***@h:1/db?x=1");
-  EXPECT_EQ(RedactUrl("postgres://app:p%40ss@[::1]:5432/db"), "postgres://app:***@[::1]:5432/db");
-  EXPECT_EQ(RedactUrl("amqp://:only-a-password@h/"), "amqp://:***@h/");
+using Redactions = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// Texts that hold a password and what RedactUrl makes of them, by where the password is.
+const std::map<std::string_view, Redactions> kRedactions = {
+    {"user info",
+     {{"amqp://guest:guest@127.0.0.1:5672/", "amqp://guest:***@127.0.0.1:5672/"},
+      {"postgresql://u:pw@h:1/db?x=1", "postgresql://u:***@h:1/db?x=1"},
+      {"postgres://app:p%40ss@[::1]:5432/db", "postgres://app:***@[::1]:5432/db"},
+      {"amqp://:only-a-password@h/", "amqp://:***@h/"}}},
+    {"unescaped user info",
+     {{"postgresql://u:p@a@h/db", "postgresql://u:***@h/db"},
+      {"amqp://app:s3cr/et@broker:5672/vh", "amqp://app:***@broker:5672/vh"},
+      {"amqp://app:a?b#c@broker/", "amqp://app:***@broker/"},
+      {"amqp://app:a:b@broker/", "amqp://app:***@broker/"},
+      // A user name that is an e-mail address.
+      {"amqp://me@example.org:pw@broker/", "amqp://me@example.org:***@broker/"}}},
+    {"query",
+     {{"postgresql://u@h/db?password=hunter2", "postgresql://u@h/db?password=***"},
+      {"postgresql://u@h/db?sslmode=require&Password=hunter2&connect_timeout=5",
+       "postgresql://u@h/db?sslmode=require&Password=***&connect_timeout=5"},
+      {"postgresql://h/db?PWD=a&pass=b&passwd=c&sslpassword=d#frag",
+       "postgresql://h/db?PWD=***&pass=***&passwd=***&sslpassword=***#frag"},
+      {"postgresql://u:pw@h/db?password=x", "postgresql://u:***@h/db?password=***"}}},
+    {"keywords",
+     {{"host=db password=secret user=u", "host=db password=*** user=u"},
+      {"password=secret", "password=***"},
+      {"host=db PASSWORD = secret dbname=x", "host=db PASSWORD = *** dbname=x"},
+      {"host=db password='a b\\'c' user=u", "host=db password='***' user=u"},
+      {"host=db password='unterminated user=u", "host=db password='***'"},
+      // An '&' is part of a keyword value, not a separator.
+      {"host=db password=a&b user=u", "host=db password=*** user=u"}}},
+};
+
+void ExpectRedacted(std::string_view where) {
+  for (const auto& [text, redacted] : kRedactions.at(where)) EXPECT_EQ(RedactUrl(text), redacted) << text;
 }
 
-TEST(RedactUrl, UnescapedSpecialCharactersInThePasswordAreHiddenToo) {
-  EXPECT_EQ(RedactUrl("postgresql://u:p@a@h/db"), "postgresql://u:***@h/db");
-  EXPECT_EQ(RedactUrl("amqp://app:s3cr/et@broker:5672/vh"), "amqp://app:***@broker:5672/vh");
-  EXPECT_EQ(RedactUrl("amqp://app:a?b#c@broker/"), "amqp://app:***@broker/");
-  EXPECT_EQ(RedactUrl("amqp://app:a:b@broker/"), "amqp://app:***@broker/");
-  // A user name that is an e-mail address.
-  EXPECT_EQ(RedactUrl("amqp://me@example.org:pw@broker/"), "amqp://me@example.org:***@broker/");
-}
-
-TEST(RedactUrl, PasswordQueryParametersInAnyCase) {
-  EXPECT_EQ(RedactUrl("postgresql://u@h/db?password=hunter2"), "postgresql://u@h/db?password=***");
-  EXPECT_EQ(RedactUrl("postgresql://u@h/db?sslmode=require&Password=hunter2&connect_timeout=5"),
-            "postgresql://u@h/db?sslmode=require&Password=***&connect_timeout=5");
-  EXPECT_EQ(RedactUrl("postgresql://h/db?PWD=a&pass=b&passwd=c&sslpassword=d#frag"),
-            "postgresql://h/db?PWD=***&pass=***&passwd=***&sslpassword=***#frag");
-  EXPECT_EQ(RedactUrl("postgresql://u:pw@h/db?password=x"), "postgresql://u:***@h/db?password=***");
-}
-
-TEST(RedactUrl, PostgresKeywordStrings) {
-  EXPECT_EQ(RedactUrl("host=db password=secret user=u"), "host=db password=*** user=u");
-  EXPECT_EQ(RedactUrl("password=secret"), "password=***");
-  EXPECT_EQ(RedactUrl("host=db PASSWORD = secret dbname=x"), "host=db PASSWORD = *** dbname=x");
-  EXPECT_EQ(RedactUrl("host=db password='a b\\'c' user=u"), "host=db password='***' user=u");
-  EXPECT_EQ(RedactUrl("host=db password='unterminated user=u"), "host=db password='***'");
-  // An '&' is part of a keyword value, not a separator.
-  EXPECT_EQ(RedactUrl("host=db password=a&b user=u"), "host=db password=*** user=u");
-}
+TEST(RedactUrl, UserInfoKeepsTheUserAndHidesThePassword) { ExpectRedacted("user info"); }
+TEST(RedactUrl, UnescapedSpecialCharactersInThePasswordAreHiddenToo) { ExpectRedacted("unescaped user info"); }
+TEST(RedactUrl, PasswordQueryParametersInAnyCase) { ExpectRedacted("query"); }
+TEST(RedactUrl, PostgresKeywordStrings) { ExpectRedacted("keywords"); }
 
 TEST(RedactUrl, TextWithoutPasswordIsUnchanged) {
   for (std::string_view text :
