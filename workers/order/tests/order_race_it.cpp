@@ -53,6 +53,22 @@ class OrderRaceIt : public ::testing::Test {
     return state.value_or(OrderState{});
   }
 
+  // Hands `first` to one replica and `second` to the other (which gets which alternates
+  // with `round`) at the same moment, holding the locks `lock_sql` takes until both wait
+  // for them; both must have waited and handled their event.
+  template <contracts::Event A, contracts::Event B>
+  void RaceOnce(int round, const std::string& lock_sql, const A& first, const B& second,
+                std::chrono::milliseconds timeout = 10s) {
+    const int a = round % 2;
+    const auto one = contracts::MakeEnvelope(first);
+    const auto two = contracts::MakeEnvelope(second);
+    const testing::RaceResult race = replicas_->Race(
+        lock_sql,
+        {[&] { return replicas_->Get(a).Handle(one); }, [&] { return replicas_->Get(1 - a).Handle(two); }}, timeout);
+    EXPECT_TRUE(race.all_waited) << first.order_id;
+    for (std::size_t h = 0; h < 2; ++h) EXPECT_EQ(race.returned[h], std::optional<bool>(true)) << race.errors[h];
+  }
+
   std::string LockOrder(const std::string& order_id) {
     // Order ids here are UUIDs the test made, safe to splice.
     return "SELECT 1 FROM order_states WHERE order_id = '" + order_id + "' FOR UPDATE";
@@ -69,14 +85,7 @@ TEST_F(OrderRaceIt, TerminalEventsAtTheSameMomentEndTheOrderOnce) {
     Handle(0, Placed(id));
     Handle(1, Reserved(id));
     Handle(0, Captured(id));
-    const int a = i % 2;
-    const auto scheduled = contracts::MakeEnvelope(Scheduled(id));
-    const auto rejected = contracts::MakeEnvelope(RejectedShipment(id));
-    const testing::RaceResult race =
-        replicas_->Race(LockOrder(id), {[&] { return replicas_->Get(a).Handle(scheduled); },
-                                        [&] { return replicas_->Get(1 - a).Handle(rejected); }});
-    EXPECT_TRUE(race.all_waited) << id;
-    for (std::size_t h = 0; h < 2; ++h) EXPECT_EQ(race.returned[h], std::optional<bool>(true)) << race.errors[h];
+    RaceOnce(i, LockOrder(id), Scheduled(id), RejectedShipment(id));
 
     const OrderState state = State(id);
     EXPECT_TRUE(state.status == contracts::OrderStatus::kConfirmed || state.status == contracts::OrderStatus::kCancelled);
@@ -92,14 +101,7 @@ TEST_F(OrderRaceIt, TransitionsAtTheSameMomentAreNeverLost) {
     const std::string id = contracts::NewUuid();
     Handle(0, Placed(id));
     // reserved and captured at once: whichever comes second must see the first.
-    const int a = i % 2;
-    const auto reserved = contracts::MakeEnvelope(Reserved(id));
-    const auto captured = contracts::MakeEnvelope(Captured(id));
-    const testing::RaceResult race =
-        replicas_->Race(LockOrder(id), {[&] { return replicas_->Get(a).Handle(reserved); },
-                                        [&] { return replicas_->Get(1 - a).Handle(captured); }});
-    EXPECT_TRUE(race.all_waited) << id;
-    for (std::size_t h = 0; h < 2; ++h) EXPECT_EQ(race.returned[h], std::optional<bool>(true)) << race.errors[h];
+    RaceOnce(i, LockOrder(id), Reserved(id), Captured(id));
 
     const OrderState state = State(id);
     EXPECT_EQ(state.status, contracts::OrderStatus::kPaid) << id << ": a transition was lost";
@@ -119,14 +121,8 @@ TEST_F(OrderRaceIt, TransitionsAtTheSameMomentAreNeverLost) {
 TEST_F(OrderRaceIt, HistoryOfAnOrderBeingCreatedIsNeverLost) {
   for (int i = 0; i < kOrders; ++i) {
     const std::string id = contracts::NewUuid();
-    const int a = i % 2;
-    const auto placed = contracts::MakeEnvelope(Placed(id));
-    const auto refunded = contracts::MakeEnvelope(Refunded(id));
-    const testing::RaceResult race = replicas_->Race(
-        "SELECT pg_advisory_xact_lock(" + std::to_string(OrderLockKey(id)) + ")",
-        {[&] { return replicas_->Get(a).Handle(placed); }, [&] { return replicas_->Get(1 - a).Handle(refunded); }}, 2s);
-    EXPECT_TRUE(race.all_waited) << id;
-    for (std::size_t h = 0; h < 2; ++h) EXPECT_EQ(race.returned[h], std::optional<bool>(true)) << race.errors[h];
+    RaceOnce(i, "SELECT pg_advisory_xact_lock(" + std::to_string(OrderLockKey(id)) + ")", Placed(id), Refunded(id),
+             2s);
     const auto history = replicas_->Observer().InTransaction([&](store::Tx& tx) { return LoadHistory(tx, id); });
     ASSERT_EQ(history.size(), 2u) << id;
     EXPECT_EQ(history[0].position, 1);
