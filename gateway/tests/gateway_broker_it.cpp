@@ -15,6 +15,7 @@
 #include "choreo/testing/tcp_proxy.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
+#include "gateway_rig.hpp"
 #include "http_client.hpp"
 
 namespace choreo::gateway {
@@ -24,19 +25,15 @@ using nlohmann::json;
 using ::choreo::testing::DbKind;
 using ::choreo::testing::TcpProxy;
 using ::choreo::testing::TestDatabase;
-using ::choreo::testing::TestVhost;
 using ::choreo::testing::WaitFor;
 using namespace ::choreo::gateway::testing;
 using namespace std::chrono_literals;
 
-class GatewayBrokerTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { vhost_ = new TestVhost("gwbroker"); }
-  static void TearDownTestSuite() {
-    delete vhost_;
-    vhost_ = nullptr;
-  }
+class GatewayBrokerTest : public VhostPerSuite<GatewayBrokerTest> {
+ public:
+  static constexpr const char* kVhostPrefix = "gwbroker";
 
+ protected:
   void SetUp() override {
     db_ = std::make_unique<TestDatabase>(DbKind::kSqlite, "gwbroker");
     connection_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
@@ -44,14 +41,7 @@ class GatewayBrokerTest : public ::testing::Test {
   }
 
   std::unique_ptr<Gateway> StartGateway(const std::string& amqp_url) {
-    GatewayOptions options;
-    options.port = 0;
-    options.amqp_url = amqp_url;
-    options.store_url = db_->Url();
-    options.max_threads = 4;
-    auto gateway = std::make_unique<Gateway>(options);
-    gateway->Start();
-    return gateway;
+    return testing::StartGateway(amqp_url, db_->Url());
   }
 
   // The vhost's URL with the broker's host and port replaced by the proxy's.
@@ -93,34 +83,26 @@ class GatewayBrokerTest : public ::testing::Test {
     return event;
   }
 
-  // A queue of the test's own that receives every order.placed.
-  std::unique_ptr<amqp::Consumer> PlacedConsumer() {
-    const std::string queue = ::choreo::testing::UniqueName("gw-placed");
-    connection_->DeclareQueue(amqp::QueueSpec{.name = queue, .durable = false, .exclusive = true, .auto_delete = true});
-    connection_->Bind(amqp::BindingSpec{.queue = queue, .exchange = "orders", .routing_key = "order.placed"});
-    return std::make_unique<amqp::Consumer>(*connection_, amqp::ConsumerOptions{.queue = queue});
-  }
-
-  static bool ReceivePlaced(amqp::Consumer& consumer, const std::string& order_id, std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto delivery = consumer.Next(500ms);
-      if (!delivery) continue;
-      consumer.Ack(*delivery);
-      if (contracts::ParseAndValidate(delivery->message.body).correlation_id == order_id) return true;
-    }
-    return false;
-  }
-
   static int ReadyStatus(std::uint16_t port) { return Request(port, "GET", "/readyz").status; }
 
-  static TestVhost* vhost_;
+  // Whether the order at `path` gets `entries` history entries within 30 s; `order` is
+  // what was read last.
+  static ::testing::AssertionResult HistoryReaches(std::uint16_t port, const std::string& path, std::size_t entries,
+                                                   json& order) {
+    const bool reached = WaitFor(
+        [&] {
+          order = Request(port, "GET", path).Json();
+          return order.at("history").size() == entries;
+        },
+        30s, 50ms);
+    if (reached) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << order.dump();
+  }
+
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<amqp::Connection> connection_;
   std::unique_ptr<amqp::Publisher> publisher_;
 };
-
-TestVhost* GatewayBrokerTest::vhost_ = nullptr;
 
 TEST_F(GatewayBrokerTest, ReadModelFollowsStatusEventsAndIgnoresStaleOnes) {
   using contracts::OrderStatus;
@@ -142,13 +124,7 @@ TEST_F(GatewayBrokerTest, ReadModelFollowsStatusEventsAndIgnoresStaleOnes) {
   Publish(contracts::MakeEnvelope(Changed(order_id, 1, std::nullopt, OrderStatus::kPlaced)));
 
   json order;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        order = Request(gateway->Port(), "GET", path).Json();
-        return order.at("history").size() == 3;
-      },
-      30s, 50ms))
-      << order.dump();
+  ASSERT_TRUE(HistoryReaches(gateway->Port(), path, 3, order));
   EXPECT_EQ(order.at("status"), "PAID");
   EXPECT_EQ(order.at("total_minor"), 2598);
   EXPECT_EQ(order.at("currency"), "EUR");
@@ -168,13 +144,7 @@ TEST_F(GatewayBrokerTest, ReadModelFollowsStatusEventsAndIgnoresStaleOnes) {
   terminal.cancelled_at = contracts::NowRfc3339();
   Publish(contracts::MakeEnvelope(terminal));
   Publish(contracts::MakeEnvelope(Changed(order_id, 5, OrderStatus::kCancelled, OrderStatus::kPaid)));
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        order = Request(gateway->Port(), "GET", path).Json();
-        return order.at("history").size() == 5;
-      },
-      30s, 50ms))
-      << order.dump();
+  ASSERT_TRUE(HistoryReaches(gateway->Port(), path, 5, order));
   EXPECT_EQ(order.at("status"), "CANCELLED");
   EXPECT_EQ(order.at("reason"), "shipment_rejected");
 
@@ -207,7 +177,7 @@ TEST_F(GatewayBrokerTest, OrdersAreAcceptedWhileTheBrokerIsDownAndPublishedWhenI
   TcpProxy proxy("127.0.0.1", BrokerPort());  // starts closed: the broker is "down"
   auto gateway = StartGateway(ThroughProxy(proxy.Port()));
   const std::uint16_t port = gateway->Port();
-  auto consumer = PlacedConsumer();
+  auto consumer = PlacedConsumer(*connection_);
 
   HttpResult first = PostOrder(port, ExampleOrder());
   ASSERT_EQ(first.status, 202) << first.body;
@@ -216,7 +186,8 @@ TEST_F(GatewayBrokerTest, OrdersAreAcceptedWhileTheBrokerIsDownAndPublishedWhenI
   EXPECT_EQ(ReadyStatus(port), 503);
 
   proxy.Open();
-  EXPECT_TRUE(ReceivePlaced(*consumer, first_id, 60s)) << "order.placed not published after the broker returned";
+  EXPECT_TRUE(ReceivePlaced(*consumer, first_id, 60s).has_value())
+      << "order.placed not published after the broker returned";
   EXPECT_TRUE(WaitFor([&] { return ReadyStatus(port) == 200; }, 60s, 100ms));
   EXPECT_TRUE(WaitFor([&] { return outbox::Status(gateway->Store()).pending == 0; }, 30s, 50ms));
 
@@ -227,7 +198,7 @@ TEST_F(GatewayBrokerTest, OrdersAreAcceptedWhileTheBrokerIsDownAndPublishedWhenI
   ASSERT_EQ(second.status, 202) << second.body;
   const std::string second_id = second.Json().at("order_id");
   proxy.Open();
-  EXPECT_TRUE(ReceivePlaced(*consumer, second_id, 60s));
+  EXPECT_TRUE(ReceivePlaced(*consumer, second_id, 60s).has_value());
   EXPECT_TRUE(WaitFor([&] { return ReadyStatus(port) == 200; }, 60s, 100ms));
 }
 

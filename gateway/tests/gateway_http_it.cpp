@@ -13,6 +13,7 @@
 #include "choreo/gateway/gateway.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
+#include "gateway_rig.hpp"
 #include "http_client.hpp"
 
 namespace choreo::gateway {
@@ -21,7 +22,6 @@ namespace {
 using nlohmann::json;
 using ::choreo::testing::DbKind;
 using ::choreo::testing::TestDatabase;
-using ::choreo::testing::TestVhost;
 using ::choreo::testing::WaitFor;
 using namespace ::choreo::gateway::testing;
 using namespace std::chrono_literals;
@@ -65,25 +65,14 @@ class Gate {
   bool released_ = false;
 };
 
-class GatewayHttpTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { vhost_ = new TestVhost("gwhttp"); }
-  static void TearDownTestSuite() {
-    delete vhost_;
-    vhost_ = nullptr;
-  }
+class GatewayHttpTest : public VhostPerSuite<GatewayHttpTest> {
+ public:
+  static constexpr const char* kVhostPrefix = "gwhttp";
 
+ protected:
   std::unique_ptr<Gateway> StartGateway(const std::string& store_url,
                                         const std::function<void(GatewayOptions&)>& tweak = {}) {
-    GatewayOptions options;
-    options.port = 0;
-    options.amqp_url = vhost_->AmqpUrl();
-    options.store_url = store_url;
-    options.max_threads = 4;
-    if (tweak) tweak(options);
-    auto gateway = std::make_unique<Gateway>(options);
-    gateway->Start();
-    return gateway;
+    return testing::StartGateway(vhost_->AmqpUrl(), store_url, tweak);
   }
 
   std::uint16_t Port() { return gateway_->Port(); }
@@ -112,20 +101,13 @@ class GatewayHttpTest : public ::testing::Test {
     });
   }
 
-  static TestVhost* vhost_;
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<Gateway> gateway_;
 };
 
-TestVhost* GatewayHttpTest::vhost_ = nullptr;
-
 TEST_F(GatewayHttpTest, ValidOrderIsAcceptedAndPublishedAsOrderPlaced) {
   amqp::Connection connection(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
-  connection.DeclareExchange(amqp::ExchangeSpec{.name = "orders", .type = "topic"});
-  const std::string queue = ::choreo::testing::UniqueName("gw-placed");
-  connection.DeclareQueue(amqp::QueueSpec{.name = queue, .durable = false, .exclusive = true, .auto_delete = true});
-  connection.Bind(amqp::BindingSpec{.queue = queue, .exchange = "orders", .routing_key = "order.placed"});
-  amqp::Consumer consumer(connection, amqp::ConsumerOptions{.queue = queue});
+  auto consumer = PlacedConsumer(connection);
 
   HttpResult result = PostOrder(Port(), ExampleOrder());
   ASSERT_EQ(result.status, 202) << result.body;
@@ -136,21 +118,14 @@ TEST_F(GatewayHttpTest, ValidOrderIsAcceptedAndPublishedAsOrderPlaced) {
   EXPECT_EQ(result.Header("location"), "/orders/" + order_id);
   EXPECT_FALSE(result.Has("idempotent-replayed"));
 
-  std::optional<contracts::Envelope> placed;
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!placed && std::chrono::steady_clock::now() < deadline) {
-    auto delivery = consumer.Next(500ms);
-    if (!delivery) continue;
-    consumer.Ack(*delivery);
-    auto envelope = contracts::ParseAndValidate(delivery->message.body);  // the published message is valid
-    if (envelope.correlation_id != order_id) continue;
-    EXPECT_EQ(delivery->message.message_id, envelope.message_id);
-    EXPECT_EQ(delivery->message.type, "order.placed");
-    EXPECT_EQ(delivery->routing_key, "order.placed");
-    placed = envelope;
-  }
-  ASSERT_TRUE(placed) << "no order.placed for " << order_id << " within the deadline";
-  auto event = contracts::PayloadAs<contracts::OrderPlaced>(*placed);
+  // Every message taken on the way must be a valid envelope (ReceivePlaced validates it).
+  const std::optional<amqp::Delivery> delivery = ReceivePlaced(*consumer, order_id, 20s);
+  ASSERT_TRUE(delivery.has_value()) << "no order.placed for " << order_id << " within the deadline";
+  const contracts::Envelope placed = contracts::ParseAndValidate(delivery->message.body);
+  EXPECT_EQ(delivery->message.message_id, placed.message_id);
+  EXPECT_EQ(delivery->message.type, "order.placed");
+  EXPECT_EQ(delivery->routing_key, "order.placed");
+  auto event = contracts::PayloadAs<contracts::OrderPlaced>(placed);
   EXPECT_EQ(event.order_id, order_id);
   EXPECT_EQ(event.customer_id, "cust-42");
   ASSERT_EQ(event.lines.size(), 1u);
@@ -158,7 +133,7 @@ TEST_F(GatewayHttpTest, ValidOrderIsAcceptedAndPublishedAsOrderPlaced) {
   EXPECT_EQ(event.lines[0].quantity, 2);
   EXPECT_EQ(event.payment.token, "tok_ok");
   EXPECT_EQ(event.shipping_address.country, "DE");
-  EXPECT_EQ(placed->producer, "gateway");
+  EXPECT_EQ(placed.producer, "gateway");
 
   // Right after the POST the order is readable, PLACED.
   HttpResult order = Request(Port(), "GET", "/orders/" + order_id);
