@@ -15,6 +15,7 @@
 #include "choreo/outbox/relay.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
+#include "test_route.hpp"
 
 namespace choreo::outbox {
 namespace {
@@ -36,11 +37,9 @@ class OutboxTest : public ::testing::TestWithParam<DbKind> {
     store_ = std::make_unique<store::Store>(db_->Url());
     InstallSchema(*store_);
     amqp_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
-    exchange_ = testing::UniqueName("ex");
-    queue_ = testing::UniqueName("q");
-    amqp_->DeclareExchange({.name = exchange_, .type = "topic"});
-    amqp_->DeclareQueue(amqp::QueueSpec::Quorum(queue_));
-    amqp_->Bind({.queue = queue_, .exchange = exchange_, .routing_key = "ok.#"});
+    const test::TestRoute route = test::DeclareTestRoute(*amqp_, "ok.#");
+    exchange_ = route.exchange;
+    queue_ = route.queue;
   }
 
   RelayOptions Options() {

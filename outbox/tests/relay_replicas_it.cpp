@@ -16,6 +16,7 @@
 #include "choreo/testing/tcp_proxy.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
+#include "test_route.hpp"
 
 namespace choreo::outbox {
 namespace {
@@ -36,11 +37,9 @@ class RelayReplicasIt : public ::testing::Test {
     for (auto& s : stores_) s = std::make_unique<store::Store>(db_->Url());
     InstallSchema(*stores_[0]);
     amqp_ = std::make_unique<amqp::Connection>(amqp::ConnectionOptions{.url = vhost_->AmqpUrl()});
-    exchange_ = testing::UniqueName("ex");
-    queue_ = testing::UniqueName("q");
-    amqp_->DeclareExchange({.name = exchange_, .type = "topic"});
-    amqp_->DeclareQueue(amqp::QueueSpec::Quorum(queue_));
-    amqp_->Bind({.queue = queue_, .exchange = exchange_, .routing_key = "#"});
+    const test::TestRoute route = test::DeclareTestRoute(*amqp_, "#");
+    exchange_ = route.exchange;
+    queue_ = route.queue;
     consumer_ = std::make_unique<amqp::Consumer>(*amqp_, amqp::ConsumerOptions{.queue = queue_, .prefetch = 512});
   }
 
