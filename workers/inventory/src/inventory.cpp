@@ -221,23 +221,27 @@ void Carry(Context& ctx, const Reservation& r, const Transition& transition, std
            ToString(next.state), reason, now, r.order_id);
   }
   if (transition.action == Action::kCommit) {
-    ctx.Publish(contracts::InventoryCommitted{.order_id = r.order_id,
-                                              .reservation_id = r.reservation_id,
-                                              .lines = r.lines,
-                                              .total_minor = r.total_minor,
-                                              .currency = r.currency,
-                                              .shipping_address = r.shipping_address,
-                                              .committed_at = now});
+    ctx.Publish(contracts::InventoryCommitted{.order_id = r.order_id, .reservation_id = r.reservation_id,
+                                              .lines = r.lines, .total_minor = r.total_minor, .currency = r.currency,
+                                              .shipping_address = r.shipping_address, .committed_at = now});
   } else {
-    ctx.Publish(contracts::InventoryReleased{.order_id = r.order_id,
-                                             .reservation_id = r.reservation_id,
+    ctx.Publish(contracts::InventoryReleased{.order_id = r.order_id, .reservation_id = r.reservation_id,
                                              .reason = transition.reason.value_or(ReleaseReason::kExpired),
-                                             .lines = r.OrderLines(),
-                                             .released_at = now});
+                                             .lines = r.OrderLines(), .released_at = now});
   }
 }
 
-const std::vector<store::Migration> kMigrations = {
+}  // namespace
+
+void InventoryOptions::Validate() const {
+  if (reservation_ttl <= std::chrono::milliseconds::zero()) {
+    throw std::invalid_argument("reservation_ttl must be positive");
+  }
+  if (catalog.empty()) throw std::invalid_argument("catalog must not be empty");
+}
+
+std::vector<store::Migration> Migrations() {
+  return {
     {1, "create catalog, stock, reservations, rejections",
      R"(CREATE TABLE inventory_catalog (
           sku TEXT PRIMARY KEY,
@@ -280,18 +284,8 @@ const std::vector<store::Migration> kMigrations = {
           details TEXT NOT NULL,
           rejected_at TEXT NOT NULL
         );)"},
-};
-
-}  // namespace
-
-void InventoryOptions::Validate() const {
-  if (reservation_ttl <= std::chrono::milliseconds::zero()) {
-    throw std::invalid_argument("reservation_ttl must be positive");
-  }
-  if (catalog.empty()) throw std::invalid_argument("catalog must not be empty");
+  };
 }
-
-std::vector<store::Migration> Migrations() { return kMigrations; }
 
 std::size_t SeedCatalog(store::Tx& tx, const std::vector<CatalogItem>& catalog) {
   Poco::Int64 existing = 0;
