@@ -8,35 +8,23 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "choreo/contracts/error.hpp"
+#include "choreo/contracts/limits.hpp"
 #include "choreo/contracts/topology.hpp"
 #include "choreo/contracts/validation.hpp"
 
 namespace choreo::e2e::hostile {
 namespace {
 
-// Nesting depth of a JSON text, counting brackets outside strings (the body of a
-// refused message need not parse, so this does not use a parser).
-int Depth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
+// Whether the workers' limit check finds `text` nested deeper than `levels`: it counts
+// brackets outside strings, so the body of a refused message need not parse.
+bool DeeperThan(std::string_view text, int levels) {
+  try {
+    contracts::CheckLimits(text, {.max_bytes = text.size(), .max_depth = levels});
+    return false;
+  } catch (const contracts::ContractError& e) {
+    return e.Kind() == contracts::ErrorKind::kTooDeep;
   }
-  return deepest;
 }
 
 const Kind& KindNamed(const std::string& name) {
@@ -110,7 +98,7 @@ TEST(HostileMessages, EachIsInvalidOnItsOwnOrValidButForALimit) {
         const std::string reason = InvalidReason(body);
         if (h.otherwise_valid) {
           EXPECT_EQ(reason, "");
-          EXPECT_TRUE(body.size() > kMaxBodyBytes || Depth(body) > kMaxDepth) << "no limit to stop it";
+          EXPECT_TRUE(body.size() > kMaxBodyBytes || DeeperThan(body, kMaxDepth)) << "no limit to stop it";
         } else {
           EXPECT_NE(reason, "") << "valid: " << body.substr(0, 200);
           EXPECT_NE(reason.find(h.expect_in_error), std::string::npos) << reason;
@@ -126,8 +114,11 @@ TEST(HostileMessages, BoundaryKindsSitExactlyAtAndOnePastTheLimits) {
     EXPECT_EQ(KindNamed("bytes_at_limit").make(route, 0, rng).message.body.size(), kMaxBodyBytes);
     EXPECT_EQ(KindNamed("bytes_over_limit").make(route, 0, rng).message.body.size(), kMaxBodyBytes + 1);
     for (int v = 0; v < 2; ++v) {
-      EXPECT_EQ(Depth(KindNamed("depth_at_limit").make(route, v, rng).message.body), kMaxDepth);
-      EXPECT_EQ(Depth(KindNamed("depth_over_limit").make(route, v, rng).message.body), kMaxDepth + 1);
+      // Exactly kMaxDepth levels deep, and exactly one more.
+      const std::string at = KindNamed("depth_at_limit").make(route, v, rng).message.body;
+      EXPECT_TRUE(DeeperThan(at, kMaxDepth - 1) && !DeeperThan(at, kMaxDepth));
+      const std::string over = KindNamed("depth_over_limit").make(route, v, rng).message.body;
+      EXPECT_TRUE(DeeperThan(over, kMaxDepth) && !DeeperThan(over, kMaxDepth + 1));
     }
     // Under the byte limit, so that only the depth limit can stop them.
     EXPECT_LT(KindNamed("deep_payload").make(route, 0, rng).message.body.size(), kMaxBodyBytes);
