@@ -16,19 +16,26 @@ extern char** environ;
 
 namespace choreo::e2e {
 
-int RunInfraShell(const std::string& commands, const std::map<std::string, std::string>& env,
-                  const std::filesystem::path& output, std::chrono::seconds timeout) {
-  const std::string script =
-      "set -euo pipefail; source infra/lib/common.sh; source infra/lib/system.sh; " + commands;
-  pid_t pid = ::fork();
+int ForkWithOutputTo(const std::filesystem::path& output) {
+  const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
       ::close(fd);
     }
+  }
+  return pid;
+}
+
+int RunInfraShell(const std::string& commands, const std::map<std::string, std::string>& env,
+                  const std::filesystem::path& output, std::chrono::seconds timeout) {
+  const std::string script =
+      "set -euo pipefail; source infra/lib/common.sh; source infra/lib/system.sh; " + commands;
+  const pid_t pid = ForkWithOutputTo(output);
+  if (pid == 0) {
     if (::chdir(CHOREO_SOURCE_DIR) != 0) _exit(126);
     // Only the test's configuration: a CHOREO_* variable of the calling shell must not
     // change what starts.

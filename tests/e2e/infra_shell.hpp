@@ -16,6 +16,10 @@ namespace choreo::e2e {
 int RunInfraShell(const std::string& commands, const std::map<std::string, std::string>& env,
                   const std::filesystem::path& output, std::chrono::seconds timeout = std::chrono::seconds(120));
 
+// fork(), with the child's stdout and stderr appended to `output` (left as they are if it
+// cannot be opened). Returns what fork() returns; throws std::runtime_error if it fails.
+int ForkWithOutputTo(const std::filesystem::path& output);
+
 // The whole file, empty when it cannot be read.
 std::string ReadWholeFile(const std::filesystem::path& path);
 

@@ -24,6 +24,7 @@
 #include "choreo/contracts/time.hpp"
 #include "choreo/contracts/validation.hpp"
 #include "choreo/testing/testing.hpp"
+#include "infra_shell.hpp"
 
 namespace choreo::e2e {
 
@@ -115,15 +116,8 @@ void System::Start(const std::string& name) {
   std::vector<std::string> argv_strings = Command(name);
   std::map<std::string, std::string> env = Environment(name);
   const std::string log = LogPath(name);
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
+  const pid_t pid = ForkWithOutputTo(log);
   if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::close(fd);
-    }
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
     for (auto& s : argv_strings) argv.push_back(s.data());
