@@ -101,13 +101,20 @@ class Parser {
     return std::string::npos;
   }
 
+  // The next non-blank line when it belongs to the block at `indent`, nullptr where that
+  // block ends; a line indented deeper is an error.
+  Line* NextAt(std::size_t indent) {
+    SkipBlank();
+    if (pos_ == lines_.size() || lines_[pos_].indent < indent) return nullptr;
+    Line& line = lines_[pos_];
+    if (line.indent > indent) Fail(line.number, "unexpected indentation");
+    return &line;
+  }
+
   nlohmann::json Mapping(std::size_t indent) {
     nlohmann::json object = nlohmann::json::object();
-    while (true) {
-      SkipBlank();
-      if (pos_ == lines_.size() || lines_[pos_].indent < indent) break;
-      Line& line = lines_[pos_];
-      if (line.indent > indent) Fail(line.number, "unexpected indentation");
+    while (Line* next = NextAt(indent)) {
+      Line& line = *next;
       if (IsSequenceItem(line.content)) break;
       const std::size_t colon = KeyEnd(line.content);
       if (colon == std::string::npos) Fail(line.number, "expected 'key: value'");
@@ -122,11 +129,8 @@ class Parser {
 
   nlohmann::json Sequence(std::size_t indent) {
     nlohmann::json array = nlohmann::json::array();
-    while (true) {
-      SkipBlank();
-      if (pos_ == lines_.size() || lines_[pos_].indent < indent) break;
-      Line& line = lines_[pos_];
-      if (line.indent > indent) Fail(line.number, "unexpected indentation");
+    while (Line* next = NextAt(indent)) {
+      Line& line = *next;
       if (!IsSequenceItem(line.content)) break;
       const std::string rest = line.content == "-" ? std::string() : Trim(line.content.substr(2));
       if (rest.empty()) {
