@@ -9,9 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Exception.h>
 
 #include <filesystem>
 #include <fstream>
@@ -23,6 +21,7 @@
 #include <vector>
 
 #include "choreo/amqp/options.hpp"
+#include "choreo/testing/http_client.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 #include "infra_shell.hpp"
@@ -68,15 +67,10 @@ bool Gone(const std::string& pid) {
   return close == std::string::npos || stat[close + 2] == 'Z' || stat[close + 2] == 'X';
 }
 
+// 0 while nothing answers.
 int HttpStatus(int port, const std::string& path) {
   try {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-    session.setTimeout(Poco::Timespan(2, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    session.receiveResponse(response).ignore(1 << 20);
-    return static_cast<int>(response.getStatus());
+    return testing::Request(static_cast<std::uint16_t>(port), "GET", path).status;
   } catch (const Poco::Exception&) {
     return 0;
   }

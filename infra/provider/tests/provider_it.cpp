@@ -4,6 +4,7 @@
 // (CHOREO_TEST_PG_URL), both removed afterwards.
 #include <chrono>
 #include <latch>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -12,17 +13,14 @@
 #include <thread>
 #include <vector>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "choreo/provider/client.hpp"
 #include "choreo/provider/server.hpp"
+#include "choreo/testing/http_client.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 
@@ -58,25 +56,16 @@ class ProviderIt : public ::testing::TestWithParam<testing::DbKind> {
   HttpResult Http(const std::string& method, const std::string& path, const std::string& body = "",
                   std::optional<std::string> idempotency_key = std::nullopt,
                   const std::string& content_type = "application/json") {
-    Poco::Net::HTTPClientSession session("127.0.0.1", server_->Port());
-    session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (idempotency_key) request.set("Idempotency-Key", *idempotency_key);
-    if (!body.empty()) {
-      request.setContentType(content_type);
-      request.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    }
-    session.sendRequest(request) << body;
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    std::ostringstream out;
-    Poco::StreamCopier::copyStream(in, out);
+    std::map<std::string, std::string> headers;
+    if (idempotency_key) headers["Idempotency-Key"] = *idempotency_key;
+    const testing::HttpResult answer =
+        testing::Request(server_->Port(), method, path, body, body.empty() ? "" : content_type, headers);
     HttpResult result;
-    result.status = static_cast<int>(response.getStatus());
-    result.content_type = response.getContentType();
-    result.allow = response.get("Allow", "");
-    result.replayed = response.get("Idempotent-Replayed", "") == "true";
-    result.body = json::parse(out.str(), nullptr, false);
+    result.status = answer.status;
+    result.content_type = answer.Header("content-type");
+    result.allow = answer.Header("allow");
+    result.replayed = answer.Header("idempotent-replayed") == "true";
+    result.body = json::parse(answer.body, nullptr, false);
     return result;
   }
 

@@ -3,12 +3,7 @@
 // and a dependency that fails for everyone. Real broker, real SQLite store.
 #include <gtest/gtest.h>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-
 #include <atomic>
-#include <sstream>
 #include <thread>
 
 #include "choreo/amqp/connection.hpp"
@@ -17,6 +12,7 @@
 #include "choreo/contracts/time.hpp"
 #include "choreo/contracts/topology.hpp"
 #include "choreo/outbox/producer.hpp"
+#include "choreo/testing/http_client.hpp"
 #include "choreo/worker/worker.hpp"
 #include "shipping_fixture.hpp"
 
@@ -32,15 +28,8 @@ std::string Body(const contracts::InventoryCommitted& e) { return contracts::Ser
 
 // GET on the worker's admin endpoint: (status, body).
 std::pair<int, std::string> HttpGet(int port, const std::string& path) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-  session.setTimeout(Poco::Timespan(10, 0));
-  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  session.sendRequest(request);
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
-  std::stringstream body;
-  body << in.rdbuf();
-  return {static_cast<int>(response.getStatus()), body.str()};
+  const testing::HttpResult result = testing::Request(static_cast<std::uint16_t>(port), "GET", path);
+  return {result.status, result.body};
 }
 
 class ReliabilityTest : public test::ShippingFixture {
