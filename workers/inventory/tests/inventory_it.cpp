@@ -84,6 +84,14 @@ class InventoryIt : public testing::WorkerFixture<::testing::TestWithParam<testi
     return probe_->Await<contracts::InventoryRejected>(order.order_id);
   }
 
+  // Places `order` and expects it rejected for `reason`, naming `skus`.
+  void ExpectRejected(const contracts::OrderPlaced& order, contracts::RejectionReason reason,
+                      const std::vector<std::string>& skus) {
+    const auto rejected = Rejected(order);
+    EXPECT_EQ(rejected.reason, reason);
+    EXPECT_EQ(rejected.skus, skus);
+  }
+
   std::map<std::string, StockRow> Stock() {
     auto rows = worker_->Store().InTransaction([](store::Tx& tx) { return ReadStock(tx); });
     std::map<std::string, StockRow> out;
@@ -138,9 +146,7 @@ TEST_P(InventoryIt, ReservesAllLinesPricedFromTheCatalogOnce) {
 TEST_P(InventoryIt, UnknownSkuRejectsTheWholeOrder) {
   StartWorker();
   auto order = Placed({{"sku-001", 1}, {"sku-nope", 1}});
-  auto rejected = Rejected(order);
-  EXPECT_EQ(rejected.reason, contracts::RejectionReason::kUnknownSku);
-  EXPECT_EQ(rejected.skus, std::vector<std::string>{"sku-nope"});
+  ExpectRejected(order, contracts::RejectionReason::kUnknownSku, {"sku-nope"});
   ExpectStock("sku-001", 100, 0, 0);
   EXPECT_TRUE(probe_->Seen<contracts::InventoryReserved>(order.order_id).empty());
 }
@@ -148,9 +154,7 @@ TEST_P(InventoryIt, UnknownSkuRejectsTheWholeOrder) {
 TEST_P(InventoryIt, InsufficientStockRejectsTheWholeOrderUntilItFits) {
   StartWorker();
   auto too_many = Placed({{"sku-001", 1}, {"sku-rare", 6}});
-  auto rejected = Rejected(too_many);
-  EXPECT_EQ(rejected.reason, contracts::RejectionReason::kInsufficientStock);
-  EXPECT_EQ(rejected.skus, std::vector<std::string>{"sku-rare"});
+  ExpectRejected(too_many, contracts::RejectionReason::kInsufficientStock, {"sku-rare"});
   ExpectStock("sku-001", 100, 0, 0);
   ExpectStock("sku-rare", 5, 0, 0);
 

@@ -1,5 +1,7 @@
 // The notification worker's facts reader against a store built by the worker's own
 // migrations, on SQLite and PostgreSQL.
+#include <tuple>
+
 #include "choreo/notification/facts.hpp"
 #include "choreo/notification/notification.hpp"
 #include "choreo/testing/store_fixture.hpp"
@@ -23,15 +25,13 @@ TEST_P(NotificationFacts, ReadsEverySentEmailByOrderAndKind) {
   Sent("o-2", "order_confirmed", "em-3");
   Sent("o-1", "order_confirmed", "em-2");
   Sent("o-1", "order_cancelled", "em-1");
-  const auto emails = ReadWith(facts::ReadNotifications);
-  ASSERT_EQ(emails.size(), 3u);
-  EXPECT_EQ(emails[0].order_id, "o-1");
-  EXPECT_EQ(emails[0].kind, "order_cancelled");
-  EXPECT_EQ(emails[0].provider_message_id, "em-1");
-  EXPECT_EQ(emails[1].kind, "order_confirmed");
-  EXPECT_EQ(emails[1].provider_message_id, "em-2");
-  EXPECT_EQ(emails[2].order_id, "o-2");
-  EXPECT_EQ(emails[2].provider_message_id, "em-3");
+  // (order id, kind, provider message id), ordered by order id and kind.
+  using Row = std::tuple<std::string, std::string, std::string>;
+  std::vector<Row> read;
+  for (const auto& e : ReadWith(facts::ReadNotifications)) read.emplace_back(e.order_id, e.kind, e.provider_message_id);
+  EXPECT_EQ(read, (std::vector<Row>{{"o-1", "order_cancelled", "em-1"},
+                                    {"o-1", "order_confirmed", "em-2"},
+                                    {"o-2", "order_confirmed", "em-3"}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, NotificationFacts, testing::EveryStore(), testing::StoreName);

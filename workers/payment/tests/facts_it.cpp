@@ -1,5 +1,7 @@
 // The payment worker's facts reader against a store built by the worker's own
 // migrations, on SQLite and PostgreSQL.
+#include <tuple>
+
 #include "choreo/payment/facts.hpp"
 #include "choreo/payment/payment.hpp"
 #include "choreo/testing/store_fixture.hpp"
@@ -24,16 +26,14 @@ TEST_P(PaymentFacts, ReadsEveryPaymentWithItsRefund) {
   EXPECT_TRUE(ReadWith(facts::ReadPayments).empty());
   Payment("o-2", "declined", "ch-2", 450, std::nullopt);
   Payment("o-1", "captured", "ch-1", 2500, "rf-1");
-  const auto payments = ReadWith(facts::ReadPayments);
-  ASSERT_EQ(payments.size(), 2u);
-  EXPECT_EQ(payments[0].order_id, "o-1");
-  EXPECT_EQ(payments[0].status, "captured");
-  EXPECT_EQ(payments[0].charge_id, "ch-1");
-  EXPECT_EQ(payments[0].amount_minor, 2500);
-  EXPECT_EQ(payments[0].refund_id, "rf-1");
-  EXPECT_EQ(payments[1].order_id, "o-2");
-  EXPECT_EQ(payments[1].status, "declined");
-  EXPECT_EQ(payments[1].refund_id, std::nullopt);
+  // Whole records, ordered by order id.
+  using Row = std::tuple<std::string, std::string, std::string, std::int64_t, std::optional<std::string>>;
+  std::vector<Row> read;
+  for (const auto& p : ReadWith(facts::ReadPayments)) {
+    read.emplace_back(p.order_id, p.status, p.charge_id, p.amount_minor, p.refund_id);
+  }
+  EXPECT_EQ(read, (std::vector<Row>{{"o-1", "captured", "ch-1", 2500, "rf-1"},
+                                    {"o-2", "declined", "ch-2", 450, std::nullopt}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, PaymentFacts, testing::EveryStore(), testing::StoreName);

@@ -64,10 +64,27 @@ class PaymentIt : public testing::WorkerFixture<::testing::TestWithParam<testing
   // A fresh order charged through the whole pipeline. The worker handles its queue in
   // order and the relay publishes in commit order, so once its capture is seen, whatever
   // earlier messages emitted has been seen too: "nothing else happened" without a sleep.
-  void Barrier() {
-    auto r = Reserved("tok_ok");
+  void Barrier() { Capture(Reserved("tok_ok")); }
+
+  // Publishes `r` and waits for its capture.
+  contracts::PaymentCaptured Capture(const contracts::InventoryReserved& r) {
     probe_->Publish(r);
-    probe_->Await<contracts::PaymentCaptured>(r.order_id);
+    return probe_->Await<contracts::PaymentCaptured>(r.order_id);
+  }
+
+  // Publishes `trigger` and waits for the refund of its order.
+  template <contracts::Event E>
+  contracts::PaymentRefunded RefundAfter(const E& trigger) {
+    probe_->Publish(trigger);
+    return probe_->Await<contracts::PaymentRefunded>(trigger.order_id);
+  }
+
+  // Once everything published so far is handled: `r` was refunded once, in the events and
+  // at the provider.
+  void ExpectRefundedOnce(const contracts::InventoryReserved& r) {
+    Barrier();
+    EXPECT_EQ(probe_->Seen<contracts::PaymentRefunded>(r.order_id).size(), 1u);
+    EXPECT_EQ(LedgerRows("refunds", "refund:" + r.order_id).size(), 1u);
   }
 
   nlohmann::json Ledger() { return testing::ProviderRequest(provider_->BaseUrl(), "GET", "/v1/ledger"); }
@@ -84,8 +101,7 @@ class PaymentIt : public testing::WorkerFixture<::testing::TestWithParam<testing
 TEST_P(PaymentIt, ChargesTheTotalOnceAndAnnouncesTheCapture) {
   StartWorker();
   auto r = Reserved("tok_ok", 4242);
-  probe_->Publish(r);
-  auto captured = probe_->Await<contracts::PaymentCaptured>(r.order_id);
+  auto captured = Capture(r);
   EXPECT_EQ(captured.reservation_id, r.reservation_id);
   EXPECT_EQ(captured.amount_minor, 4242);
   EXPECT_EQ(captured.currency, "EUR");
@@ -135,10 +151,8 @@ TEST_P(PaymentIt, FlakyProviderIsRetriedIntoExactlyOneCharge) {
 TEST_P(PaymentIt, ShipmentRejectionRefundsTheCaptureOnce) {
   StartWorker();
   auto r = Reserved("tok_ok");
-  probe_->Publish(r);
-  auto captured = probe_->Await<contracts::PaymentCaptured>(r.order_id);
-  probe_->Publish(ShipmentRejected(r));
-  auto refunded = probe_->Await<contracts::PaymentRefunded>(r.order_id);
+  auto captured = Capture(r);
+  auto refunded = RefundAfter(ShipmentRejected(r));
   EXPECT_EQ(refunded.payment_id, captured.payment_id);
   EXPECT_EQ(refunded.amount_minor, r.total_minor);
   EXPECT_EQ(refunded.currency, "EUR");
@@ -151,26 +165,20 @@ TEST_P(PaymentIt, ShipmentRejectionRefundsTheCaptureOnce) {
   // Asked again, and by the other trigger: the order is refunded already.
   probe_->Publish(ShipmentRejected(r));
   probe_->Publish(Released(r, contracts::ReleaseReason::kExpired));
-  Barrier();
-  EXPECT_EQ(probe_->Seen<contracts::PaymentRefunded>(r.order_id).size(), 1u);
-  EXPECT_EQ(LedgerRows("refunds", "refund:" + r.order_id).size(), 1u);
+  ExpectRefundedOnce(r);
 }
 
 TEST_P(PaymentIt, ExpiryAfterCaptureRefundsOnce) {
   StartWorker();
   auto r = Reserved("tok_ok");
-  probe_->Publish(r);
-  auto captured = probe_->Await<contracts::PaymentCaptured>(r.order_id);
-  probe_->Publish(Released(r, contracts::ReleaseReason::kExpired));
-  auto refunded = probe_->Await<contracts::PaymentRefunded>(r.order_id);
+  auto captured = Capture(r);
+  auto refunded = RefundAfter(Released(r, contracts::ReleaseReason::kExpired));
   EXPECT_EQ(refunded.reason, contracts::RefundReason::kReservationExpired);
   EXPECT_EQ(refunded.payment_id, captured.payment_id);
   EXPECT_EQ(refunded.amount_minor, r.total_minor);
 
   probe_->Publish(Released(r, contracts::ReleaseReason::kExpired));
-  Barrier();
-  EXPECT_EQ(probe_->Seen<contracts::PaymentRefunded>(r.order_id).size(), 1u);
-  EXPECT_EQ(LedgerRows("refunds", "refund:" + r.order_id).size(), 1u);
+  ExpectRefundedOnce(r);
 }
 
 // Both events wait in the queue when the worker starts, so they share a batch: the
@@ -186,10 +194,8 @@ TEST_P(PaymentIt, CaptureAndExpiryInOneBatchStillRefundOnce) {
   auto captured = probe_->Await<contracts::PaymentCaptured>(r.order_id);
   auto refunded = probe_->Await<contracts::PaymentRefunded>(r.order_id);
   EXPECT_EQ(refunded.payment_id, captured.payment_id);
-  Barrier();
-  EXPECT_EQ(probe_->Seen<contracts::PaymentRefunded>(r.order_id).size(), 1u);
+  ExpectRefundedOnce(r);
   EXPECT_EQ(LedgerRows("charges", "charge:" + r.order_id).size(), 1u);
-  EXPECT_EQ(LedgerRows("refunds", "refund:" + r.order_id).size(), 1u);
 }
 
 TEST_P(PaymentIt, ExpiryBeforeTheCaptureRefundsNothingUntilInventoryAnswersTheCapture) {
@@ -203,10 +209,8 @@ TEST_P(PaymentIt, ExpiryBeforeTheCaptureRefundsNothingUntilInventoryAnswersTheCa
 
   // The charge goes through late; inventory answers the capture with released(expired)
   // again, and only now is there money to give back.
-  probe_->Publish(r);
-  probe_->Await<contracts::PaymentCaptured>(r.order_id);
-  probe_->Publish(Released(r, contracts::ReleaseReason::kExpired));
-  auto refunded = probe_->Await<contracts::PaymentRefunded>(r.order_id);
+  Capture(r);
+  auto refunded = RefundAfter(Released(r, contracts::ReleaseReason::kExpired));
   EXPECT_EQ(refunded.reason, contracts::RefundReason::kReservationExpired);
   EXPECT_EQ(LedgerRows("refunds", "refund:" + r.order_id).size(), 1u);
 }
@@ -222,8 +226,7 @@ TEST_P(PaymentIt, ExpiryRefundsACaptureThePaymentWorkerNeverRecorded) {
       direct.Charge(ChargeKey(r.order_id), r.order_id, r.total_minor, r.currency, r.payment.token);
   ASSERT_TRUE(charge.Captured());
 
-  probe_->Publish(Released(r, contracts::ReleaseReason::kExpired));
-  auto refunded = probe_->Await<contracts::PaymentRefunded>(r.order_id);
+  auto refunded = RefundAfter(Released(r, contracts::ReleaseReason::kExpired));
   EXPECT_EQ(refunded.reason, contracts::RefundReason::kReservationExpired);
   EXPECT_EQ(refunded.payment_id, charge.charge_id);
   EXPECT_EQ(refunded.amount_minor, 2500);
