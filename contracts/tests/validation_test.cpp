@@ -28,23 +28,47 @@ void ExpectRejected(const nlohmann::json& message, ErrorKind kind, const std::st
   ExpectRejected(message.dump(), kind, path);
 }
 
-// The example of `type` with `value` at `field` (a JSON pointer), expecting a
-// ContractError of `kind` at that field.
+// The example of `type` with `value` at `field` (a JSON pointer).
+nlohmann::json WithField(const std::string& type, const std::string& field, const nlohmann::json& value) {
+  auto message = Example(type);
+  message[nlohmann::json::json_pointer(field)] = value;
+  return message;
+}
+
+// WithField(type, field, value), expecting a ContractError of `kind` at that field.
 void ExpectRejectedWith(const std::string& type, const std::string& field, const nlohmann::json& value,
                         ErrorKind kind) {
   SCOPED_TRACE(type + " " + field + " = " + value.dump());
-  auto message = Example(type);
-  message[nlohmann::json::json_pointer(field)] = value;
-  ExpectRejected(message, kind, field);
+  ExpectRejected(WithField(type, field, value), kind, field);
 }
 
-// The example of `type` without `field` (a JSON pointer): a missing field there.
-void ExpectRejectedWithout(const std::string& type, const std::string& field) {
-  SCOPED_TRACE(type + " without " + field);
+// The example of `type` without `field` (a JSON pointer).
+nlohmann::json WithoutField(const std::string& type, const std::string& field) {
   auto message = Example(type);
   const nlohmann::json::json_pointer pointer(field);
   message.at(pointer.parent_pointer()).erase(pointer.back());
-  ExpectRejected(message, ErrorKind::kMissingField, field);
+  return message;
+}
+
+// WithoutField(type, field), expecting a missing field there.
+void ExpectRejectedWithout(const std::string& type, const std::string& field) {
+  SCOPED_TRACE(type + " without " + field);
+  ExpectRejected(WithoutField(type, field), ErrorKind::kMissingField, field);
+}
+
+// PayloadAs<E>(message's envelope), expecting a ContractError of `kind` at `path`; returns
+// the error's text.
+template <class E>
+std::string ExpectPayloadRefused(const nlohmann::json& message, ErrorKind kind, const std::string& path) {
+  try {
+    PayloadAs<E>(message.get<Envelope>());
+    ADD_FAILURE() << "accepted: " << message.dump();
+  } catch (const ContractError& e) {
+    EXPECT_EQ(e.Kind(), kind);
+    EXPECT_EQ(e.Path(), path);
+    return e.what();
+  }
+  return "";
 }
 
 TEST(Validation, RejectsWhatIsNotJson) {
@@ -101,9 +125,7 @@ TEST(Validation, RejectsUnknownTypesAndMajorVersions) {
 }
 
 TEST(Validation, UnknownMajorMessageSaysWhatIsSupported) {
-  auto message = Example("payment.refunded");
-  message["version"] = "2.0";
-  const ValidationResult result = Validate(message);
+  const ValidationResult result = Validate(WithField("payment.refunded", "/version", "2.0"));
   ASSERT_FALSE(result.Ok());
   EXPECT_EQ(result.kind, ErrorKind::kUnknownVersion);
   EXPECT_NE(result.Describe().find("1.x"), std::string::npos) << result.Describe();
@@ -121,9 +143,7 @@ TEST(Validation, RejectsValuesOutsideTheContract) {
 
 TEST(Validation, TypeMustMatchTheSchemaItSelects) {
   // A payload of another event under a known type fails on that type's schema.
-  auto message = Example("payment.captured");
-  message["type"] = "payment.refunded";
-  const ValidationResult result = Validate(message);
+  const ValidationResult result = Validate(WithField("payment.captured", "/type", "payment.refunded"));
   EXPECT_FALSE(result.Ok());
   EXPECT_EQ(result.kind, ErrorKind::kMissingField);
 }
@@ -180,36 +200,13 @@ TEST(Validation, ResultListsEveryIssue) {
 
 // The structs defend themselves too, for payloads that never went through Validate().
 TEST(PayloadAs, RejectsUnknownEnumsFloatsAndMissingFields) {
-  Envelope envelope = Example("inventory.released").get<Envelope>();
-  envelope.payload["reason"] = "stolen";
-  try {
-    PayloadAs<InventoryReleased>(envelope);
-    ADD_FAILURE();
-  } catch (const ContractError& e) {
-    EXPECT_EQ(e.Kind(), ErrorKind::kInvalidValue);
-    EXPECT_EQ(e.Path(), "/payload/reason");
-    EXPECT_NE(std::string(e.what()).find("expired | payment_declined | shipment_rejected"), std::string::npos);
-  }
-
-  envelope = Example("inventory.reserved").get<Envelope>();
-  envelope.payload["lines"][1]["unit_price_minor"] = 8.99;
-  try {
-    PayloadAs<InventoryReserved>(envelope);
-    ADD_FAILURE();
-  } catch (const ContractError& e) {
-    EXPECT_EQ(e.Kind(), ErrorKind::kWrongType);
-    EXPECT_EQ(e.Path(), "/payload/lines/1/unit_price_minor");
-  }
-
-  envelope = Example("payment.captured").get<Envelope>();
-  envelope.payload.erase("payment_id");
-  try {
-    PayloadAs<PaymentCaptured>(envelope);
-    ADD_FAILURE();
-  } catch (const ContractError& e) {
-    EXPECT_EQ(e.Kind(), ErrorKind::kMissingField);
-    EXPECT_EQ(e.Path(), "/payload/payment_id");
-  }
+  const std::string unknown_enum = ExpectPayloadRefused<InventoryReleased>(
+      WithField("inventory.released", "/payload/reason", "stolen"), ErrorKind::kInvalidValue, "/payload/reason");
+  EXPECT_NE(unknown_enum.find("expired | payment_declined | shipment_rejected"), std::string::npos) << unknown_enum;
+  ExpectPayloadRefused<InventoryReserved>(WithField("inventory.reserved", "/payload/lines/1/unit_price_minor", 8.99),
+                                          ErrorKind::kWrongType, "/payload/lines/1/unit_price_minor");
+  ExpectPayloadRefused<PaymentCaptured>(WithoutField("payment.captured", "/payload/payment_id"),
+                                        ErrorKind::kMissingField, "/payload/payment_id");
 }
 
 TEST(PayloadAs, RejectsAnotherEventType) {
