@@ -21,13 +21,10 @@
 namespace choreo::gateway {
 namespace {
 
-using nlohmann::json;
-using ::choreo::testing::DbKind;
-using ::choreo::testing::TcpProxy;
-using ::choreo::testing::TestDatabase;
-using ::choreo::testing::WaitFor;
 using namespace ::choreo::gateway::testing;
 using namespace std::chrono_literals;
+using nlohmann::json;
+using ::choreo::testing::TcpProxy;
 
 class GatewayBrokerTest : public VhostPerSuite<GatewayBrokerTest> {
  public:

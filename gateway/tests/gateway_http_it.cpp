@@ -19,12 +19,9 @@
 namespace choreo::gateway {
 namespace {
 
-using nlohmann::json;
-using ::choreo::testing::DbKind;
-using ::choreo::testing::TestDatabase;
-using ::choreo::testing::WaitFor;
 using namespace ::choreo::gateway::testing;
 using namespace std::chrono_literals;
+using nlohmann::json;
 
 // Lets a test hold a request inside its intake transaction.
 class Gate {

@@ -12,9 +12,15 @@
 
 #include "choreo/amqp/amqp.hpp"
 #include "choreo/gateway/gateway.hpp"
+#include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 
 namespace choreo::gateway::testing {
+
+// What every gateway integration test uses from choreo::testing.
+using ::choreo::testing::DbKind;
+using ::choreo::testing::TestDatabase;
+using ::choreo::testing::WaitFor;
 
 // A gtest fixture base holding the suite's vhost, named after Suite::kVhostPrefix.
 template <class Suite>
