@@ -94,6 +94,14 @@ class PaymentIt : public testing::WorkerFixture<::testing::TestWithParam<testing
     return testing::LedgerRows(provider_->BaseUrl(), table, "idempotency_key", key);
   }
 
+  // The one ledger row whose idempotency key is `key`; a failed test (and null) unless
+  // there is exactly one.
+  nlohmann::json OnlyLedgerRow(const std::string& table, const std::string& key) {
+    const std::vector<nlohmann::json> rows = LedgerRows(table, key);
+    EXPECT_EQ(rows.size(), 1u) << table << " with key " << key;
+    return rows.size() == 1 ? rows[0] : nlohmann::json();
+  }
+
   std::unique_ptr<testing::TestDatabase> provider_db_;
   std::unique_ptr<provider::ProviderServer> provider_;
 };
@@ -105,11 +113,10 @@ TEST_P(PaymentIt, ChargesTheTotalOnceAndAnnouncesTheCapture) {
   EXPECT_EQ(captured.reservation_id, r.reservation_id);
   EXPECT_EQ(captured.amount_minor, 4242);
   EXPECT_EQ(captured.currency, "EUR");
-  auto charges = LedgerRows("charges", "charge:" + r.order_id);
-  ASSERT_EQ(charges.size(), 1u);
-  EXPECT_EQ(charges[0]["charge_id"], captured.payment_id);
-  EXPECT_EQ(charges[0]["amount_minor"], 4242);
-  EXPECT_EQ(charges[0]["status"], "captured");
+  nlohmann::json charge = OnlyLedgerRow("charges", "charge:" + r.order_id);
+  EXPECT_EQ(charge["charge_id"], captured.payment_id);
+  EXPECT_EQ(charge["amount_minor"], 4242);
+  EXPECT_EQ(charge["status"], "captured");
 
   // The same reservation announced again: no second charge, nothing new emitted.
   probe_->Publish(r);
@@ -143,9 +150,8 @@ TEST_P(PaymentIt, FlakyProviderIsRetriedIntoExactlyOneCharge) {
   auto captured = probe_->Await<contracts::PaymentCaptured>(r.order_id, 1, 30s);
   EXPECT_EQ(captured.amount_minor, r.total_minor);
   EXPECT_GE(worker_->Stats().retried, 2u);
-  auto charges = LedgerRows("charges", "charge:" + r.order_id);
-  ASSERT_EQ(charges.size(), 1u);
-  EXPECT_EQ(charges[0]["charge_id"], captured.payment_id);
+  nlohmann::json charge = OnlyLedgerRow("charges", "charge:" + r.order_id);
+  EXPECT_EQ(charge["charge_id"], captured.payment_id);
 }
 
 TEST_P(PaymentIt, ShipmentRejectionRefundsTheCaptureOnce) {
@@ -157,10 +163,9 @@ TEST_P(PaymentIt, ShipmentRejectionRefundsTheCaptureOnce) {
   EXPECT_EQ(refunded.amount_minor, r.total_minor);
   EXPECT_EQ(refunded.currency, "EUR");
   EXPECT_EQ(refunded.reason, contracts::RefundReason::kShipmentRejected);
-  auto refunds = LedgerRows("refunds", "refund:" + r.order_id);
-  ASSERT_EQ(refunds.size(), 1u);
-  EXPECT_EQ(refunds[0]["refund_id"], refunded.refund_id);
-  EXPECT_EQ(refunds[0]["charge_id"], captured.payment_id);
+  nlohmann::json refund = OnlyLedgerRow("refunds", "refund:" + r.order_id);
+  EXPECT_EQ(refund["refund_id"], refunded.refund_id);
+  EXPECT_EQ(refund["charge_id"], captured.payment_id);
 
   // Asked again, and by the other trigger: the order is refunded already.
   probe_->Publish(ShipmentRejected(r));
@@ -231,11 +236,10 @@ TEST_P(PaymentIt, ExpiryRefundsACaptureThePaymentWorkerNeverRecorded) {
   EXPECT_EQ(refunded.payment_id, charge.charge_id);
   EXPECT_EQ(refunded.amount_minor, 2500);
   EXPECT_EQ(refunded.currency, "EUR");
-  auto refunds = LedgerRows("refunds", "refund:" + r.order_id);
-  ASSERT_EQ(refunds.size(), 1u);
-  EXPECT_EQ(refunds[0]["refund_id"], refunded.refund_id);
-  EXPECT_EQ(refunds[0]["charge_id"], charge.charge_id);
-  EXPECT_EQ(refunds[0]["amount_minor"], 2500);
+  nlohmann::json refund = OnlyLedgerRow("refunds", "refund:" + r.order_id);
+  EXPECT_EQ(refund["refund_id"], refunded.refund_id);
+  EXPECT_EQ(refund["charge_id"], charge.charge_id);
+  EXPECT_EQ(refund["amount_minor"], 2500);
 
   // The dead-lettered inventory.reserved replayed, and the expiry again: the charge is on
   // record now, refunded; no capture is announced and nothing is refunded twice.
