@@ -13,6 +13,7 @@
 #include "choreo/outbox/producer.hpp"
 #include "choreo/outbox/properties.hpp"
 #include "choreo/outbox/relay.hpp"
+#include "choreo/testing/suite_vhost.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 #include "test_route.hpp"
@@ -24,14 +25,11 @@ using namespace std::chrono_literals;
 using testing::DbKind;
 using Poco::Data::Keywords::into;
 
-class OutboxTest : public ::testing::TestWithParam<DbKind> {
- protected:
-  static void SetUpTestSuite() { vhost_ = new testing::TestVhost("outbox"); }
-  static void TearDownTestSuite() {
-    delete vhost_;
-    vhost_ = nullptr;
-  }
+class OutboxTest : public testing::VhostPerSuite<OutboxTest, ::testing::TestWithParam<DbKind>> {
+ public:
+  static constexpr const char* kVhostPrefix = "outbox";
 
+ protected:
   void SetUp() override {
     db_ = std::make_unique<testing::TestDatabase>(GetParam(), "outbox");
     store_ = std::make_unique<store::Store>(db_->Url());
@@ -78,14 +76,11 @@ class OutboxTest : public ::testing::TestWithParam<DbKind> {
     return ids;
   }
 
-  static testing::TestVhost* vhost_;
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<amqp::Connection> amqp_;
   std::string exchange_, queue_;
 };
-
-testing::TestVhost* OutboxTest::vhost_ = nullptr;
 
 TEST_P(OutboxTest, RowsCommittedInOrderArePublishedInThatOrder) {
   std::vector<std::string> expected;

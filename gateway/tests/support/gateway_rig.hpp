@@ -8,10 +8,9 @@
 #include <optional>
 #include <string>
 
-#include <gtest/gtest.h>
-
 #include "choreo/amqp/amqp.hpp"
 #include "choreo/gateway/gateway.hpp"
+#include "choreo/testing/suite_vhost.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 
@@ -20,17 +19,8 @@ namespace choreo::gateway::testing {
 // What every gateway integration test uses from choreo::testing.
 using ::choreo::testing::DbKind;
 using ::choreo::testing::TestDatabase;
+using ::choreo::testing::VhostPerSuite;
 using ::choreo::testing::WaitFor;
-
-// A gtest fixture base holding the suite's vhost, named after Suite::kVhostPrefix.
-template <class Suite>
-class VhostPerSuite : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { vhost_ = std::make_unique<::choreo::testing::TestVhost>(Suite::kVhostPrefix); }
-  static void TearDownTestSuite() { vhost_.reset(); }
-
-  static inline std::unique_ptr<::choreo::testing::TestVhost> vhost_;
-};
 
 // A gateway on `amqp_url` and `store_url`, on an ephemeral port with four HTTP threads,
 // started; `tweak` adjusts the options first.
