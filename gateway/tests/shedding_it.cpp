@@ -12,11 +12,9 @@
 namespace choreo::gateway {
 namespace {
 
+namespace t = ::choreo::testing;
 using nlohmann::json;
-using ::choreo::testing::DbKind;
-using ::choreo::testing::TestDatabase;
-using ::choreo::testing::TestVhost;
-using ::choreo::testing::WaitFor;
+using t::DbKind;
 using namespace ::choreo::gateway::testing;
 using namespace std::chrono_literals;
 
@@ -47,14 +45,14 @@ void ExpectRefusal(const HttpResult& result, int status, const std::string& type
 
 class SheddingTest : public ::testing::TestWithParam<DbKind> {
  protected:
-  static void SetUpTestSuite() { vhost_ = new TestVhost("gwshed"); }
+  static void SetUpTestSuite() { vhost_ = new t::TestVhost("gwshed"); }
   static void TearDownTestSuite() {
     delete vhost_;
     vhost_ = nullptr;
   }
 
   std::unique_ptr<Gateway> Start(const std::function<void(GatewayOptions&)>& tweak) {
-    db_ = std::make_unique<TestDatabase>(GetParam(), "gwshed");
+    db_ = std::make_unique<t::TestDatabase>(GetParam(), "gwshed");
     GatewayOptions options;
     options.port = 0;
     options.amqp_url = vhost_->AmqpUrl();
@@ -67,11 +65,11 @@ class SheddingTest : public ::testing::TestWithParam<DbKind> {
     return gateway;
   }
 
-  static TestVhost* vhost_;
-  std::unique_ptr<TestDatabase> db_;
+  static t::TestVhost* vhost_;
+  std::unique_ptr<t::TestDatabase> db_;
 };
 
-TestVhost* SheddingTest::vhost_ = nullptr;
+t::TestVhost* SheddingTest::vhost_ = nullptr;
 
 TEST_P(SheddingTest, InFlightBoundRefusesWith503UntilOrdersFinish) {
   // No worker runs: accepted orders stay in progress until the test finishes one.
@@ -96,7 +94,7 @@ TEST_P(SheddingTest, InFlightBoundRefusesWith503UntilOrdersFinish) {
     tx.Run("UPDATE gateway_order_view SET status = 'confirmed' WHERE order_id = ?", accepted.front());
   });
   HttpResult retried;
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(t::WaitFor([&] {
     retried = PostOrder(gateway->Port(), ExampleOrder(), {{"Idempotency-Key", "shed-1"}});
     return retried.status != 503;
   }, 10s, 20ms));
@@ -153,7 +151,7 @@ INSTANTIATE_TEST_SUITE_P(Stores, SheddingTest, ::testing::Values(DbKind::kSqlite
 // The in-flight count is read on every refresh; it must walk the partial index of open
 // orders, not the table of all orders ever taken.
 TEST(SheddingPlan, InFlightCountUsesThePartialIndex) {
-  TestDatabase db(DbKind::kSqlite, "gwplan");
+  t::TestDatabase db(DbKind::kSqlite, "gwplan");
   GatewayOptions options;
   options.port = 0;
   options.amqp_url = "amqp://guest:guest@127.0.0.1:1/";
