@@ -2,6 +2,7 @@
 // search, the forwarders' fan-out table against the contracts topology, ack settling.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -56,8 +57,8 @@ TEST(Saturation, EveryOrderTerminalAndNinetyPercentAchieved) {
 }
 
 TEST(Saturation, CompletionRateFollowsTheCompletions) {
-  EXPECT_EQ(CompletionRate({}), 0);
-  EXPECT_EQ(CompletionRate({1.0}), 0);
+  EXPECT_DOUBLE_EQ(CompletionRate({}), 0);
+  EXPECT_DOUBLE_EQ(CompletionRate({1.0}), 0);
   std::vector<double> steady;
   for (int i = 0; i < 101; ++i) steady.push_back(0.2 + i * 0.01);  // 100/s, shifted by the latency
   EXPECT_NEAR(CompletionRate(steady), 100, 1e-9);
@@ -71,13 +72,13 @@ TEST(Slo, HighestPassingRateBelowTheFirstFailure) {
                                     {.rate = 100, .p99_ms = 80},
                                     {.rate = 200, .p99_ms = 300},
                                     {.rate = 300, .p99_ms = 120}};  // lucky: above a failure
-  ASSERT_TRUE(SloPoint(points, slo));
+  ASSERT_TRUE(SloPoint(points, slo).has_value());
   EXPECT_EQ(SloPoint(points, slo)->rate, 100);
-  EXPECT_EQ(RefineRate(points, slo), 150);
+  EXPECT_EQ(RefineRate(points, slo).value_or(-1), 150);
 
   points.push_back({.rate = 150, .p99_ms = 200});
   EXPECT_EQ(SloPoint(points, slo)->rate, 150);
-  EXPECT_EQ(RefineRate(points, slo), 175);
+  EXPECT_EQ(RefineRate(points, slo).value_or(-1), 175);
 
   // A saturated step fails whatever its p99 says.
   EXPECT_FALSE(MeetsSlo({.rate = 10, .p99_ms = 1, .saturated = true}, slo));
@@ -87,14 +88,14 @@ TEST(Slo, HighestPassingRateBelowTheFirstFailure) {
 
 TEST(Slo, NothingPassesOrNothingFails) {
   std::vector<CurvePoint> all_fail = {{.rate = 40, .p99_ms = 900}, {.rate = 80, .saturated = true}};
-  EXPECT_FALSE(SloPoint(all_fail, 250));
-  EXPECT_EQ(RefineRate(all_fail, 250), 20);  // between 0 and the lowest failure
+  EXPECT_FALSE(SloPoint(all_fail, 250).has_value());
+  EXPECT_EQ(RefineRate(all_fail, 250).value_or(-1), 20);  // between 0 and the lowest failure
   std::vector<CurvePoint> all_pass = {{.rate = 40, .p99_ms = 90}, {.rate = 80, .p99_ms = 100}};
   EXPECT_EQ(SloPoint(all_pass, 250)->rate, 80);
-  EXPECT_FALSE(RefineRate(all_pass, 250));
+  EXPECT_FALSE(RefineRate(all_pass, 250).has_value());
   // Close enough: under 5 % of the failing rate apart.
   std::vector<CurvePoint> close = {{.rate = 97, .p99_ms = 90}, {.rate = 100, .p99_ms = 400}};
-  EXPECT_FALSE(RefineRate(close, 250));
+  EXPECT_FALSE(RefineRate(close, 250).has_value());
 }
 
 TEST(Fanout, EveryRuleIsASubscriptionAndEmitsTheWorkersOwnEvents) {
@@ -141,7 +142,7 @@ TEST(AckTracker, AcksInOrderOnceEveryPublishUpToItIsConfirmed) {
   t.Settle(1);
   auto [last, n] = t.TakeDone();
   EXPECT_EQ(n, 3u);
-  ASSERT_TRUE(last);
+  ASSERT_TRUE(last.has_value());
   EXPECT_EQ(*last, 12);  // one multiple ack covers 10, 11, 12
   EXPECT_TRUE(t.Empty());
 }

@@ -56,10 +56,10 @@ FlowMessages::FlowMessages() {
     t->properties.expiration = p.expiration;
     t->properties.delivery_mode = amqp::DeliveryMode::kPersistent;
     json body = GoldenExample(type);
-    body["message_id"] = kMessageSlot;
-    body["correlation_id"] = kOrderSlot;
-    body["causation_id"] = kCausationSlot;
-    body["payload"]["order_id"] = kOrderSlot;
+    body["message_id"] = std::string(kMessageSlot);
+    body["correlation_id"] = std::string(kOrderSlot);
+    body["causation_id"] = std::string(kCausationSlot);
+    body["payload"]["order_id"] = std::string(kOrderSlot);
     const std::string text = body.dump();
     std::size_t from = 0;
     while (true) {
@@ -68,7 +68,11 @@ FlowMessages::FlowMessages() {
       std::size_t length = 0;
       for (auto [marker, c] : {std::pair{kMessageSlot, 'm'}, std::pair{kOrderSlot, 'o'}, std::pair{kCausationSlot, 'c'}}) {
         const std::size_t at = text.find(marker, from);
-        if (at < best) best = at, slot = c, length = marker.size();
+        if (at < best) {
+          best = at;
+          slot = c;
+          length = marker.size();
+        }
       }
       t->pieces.push_back(text.substr(from, best == std::string::npos ? std::string::npos : best - from));
       if (best == std::string::npos) break;
