@@ -13,9 +13,13 @@ void PrintMarkdownTable(const std::vector<std::string>& header, const std::vecto
   }
   std::printf("%s\n%s\n", line.c_str(), rule.c_str());
   for (const auto& row : rows) {
-    line = "|";
-    for (std::size_t c = 0; c < header.size(); ++c) line += " " + (c < row.size() ? row[c] : std::string()) + " |";
-    std::printf("%s\n", line.c_str());
+    std::string cells = "|";
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      cells += ' ';
+      if (c < row.size()) cells += row[c];
+      cells += " |";
+    }
+    std::printf("%s\n", cells.c_str());
   }
 }
 
