@@ -19,10 +19,12 @@ std::string Fixed(double v, int digits = 0) {
   return buffer;
 }
 
-double Num(const json& out, const char* key) { return out.contains(key) ? out[key].get<double>() : 0.0; }
+// A figure, or 0 when the phase did not run or had none (null).
+bool Has(const json& out, const char* key) { return out.contains(key) && out[key].is_number(); }
+double Num(const json& out, const char* key) { return Has(out, key) ? out[key].get<double>() : 0.0; }
 
 void Ratio(json& out, const char* key, const char* numerator, const char* denominator) {
-  if (out.contains(numerator) && Num(out, denominator) > 0) out[key] = Num(out, numerator) / Num(out, denominator);
+  if (Has(out, numerator) && Num(out, denominator) > 0) out[key] = Num(out, numerator) / Num(out, denominator);
 }
 
 }  // namespace
@@ -89,7 +91,8 @@ void RecordCurve(json& out, const CurveResult& r, double slo_p99_target_ms) {
   out["curve_flow_limit_orders_per_s"] = r.flow_limit;
   out["slo_p99_target_ms"] = slo_p99_target_ms;
   out["slo_orders_per_s"] = r.slo_orders_per_s;
-  out["slo_p99_ms"] = r.slo_p99_ms;
+  // No step met the SLO: no p99 to show for it.
+  out["slo_p99_ms"] = r.slo_orders_per_s > 0 ? json(r.slo_p99_ms) : json(nullptr);
   json curve = json::array();
   for (const CurveStep& s : r.steps) {
     curve.push_back({{"rate", s.rate},
@@ -125,7 +128,7 @@ void FinishReport(json& out) {
     for (auto& [name, mb] : out["rss_mb"].items()) max_rss = std::max(max_rss, mb.get<double>());
     out["max_rss_mb"] = max_rss;
   }
-  if (out.contains("raw_hop_per_s")) Ratio(out, "worker_hop_ratio", "worker_hop_per_s", "raw_hop_per_s");
+  Ratio(out, "worker_hop_ratio", "worker_hop_per_s", "raw_hop_per_s");
   Ratio(out, "cluster_saga_ratio", "cluster_saga_orders_per_s", "saga_orders_per_s");
   Ratio(out, "gateway_ratio", "gateway_accepted_per_s", "poco_bare_per_s");
   // choreo against the limit of its own flow on this machine.
@@ -134,8 +137,8 @@ void FinishReport(json& out) {
 }
 
 void PrintSummary(const json& out) {
-  auto pct = [&](const char* key) { return out.contains(key) ? Fixed(100 * Num(out, key)) + " %" : std::string("-"); };
-  auto val = [&](const char* key, int digits = 0) { return out.contains(key) ? Fixed(Num(out, key), digits) : std::string("-"); };
+  auto pct = [&](const char* key) { return Has(out, key) ? Fixed(100 * Num(out, key)) + " %" : std::string("-"); };
+  auto val = [&](const char* key, int digits = 0) { return Has(out, key) ? Fixed(Num(out, key), digits) : std::string("-"); };
   const std::string slo = val("slo_p99_target_ms");
   std::vector<std::vector<std::string>> rows = {
       {"raw broker hop (hops/s)", val("raw_hop_per_s"), "100 %", ""},
