@@ -38,6 +38,7 @@ void GatewayOptions::Validate() const {
   if (group_commit_window.count() < 0 || group_commit_window > std::chrono::seconds(1)) {
     fail("group_commit_window must be 0..1s");
   }
+  admission.Validate();
   for (const auto& key : api_keys) {
     if (key.empty()) fail("api_keys holds an empty key");
     for (char c : key) {
@@ -83,6 +84,10 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
       service.Store(), [host] { host->NotifyOutbox(); },
       GroupCommitOptions{service.options.group_commit_max_size, service.options.group_commit_window});
   if (service.options.before_write_hook) service.intake->SetBeforeWriteHook(service.options.before_write_hook);
+  store::Store* store = &service.Store();
+  service.admission = std::make_unique<AdmissionControl>(service.options.admission, [store] {
+    return store->InTransaction([](store::Tx& tx) { return ReadLoad(tx); });
+  });
 }
 
 Gateway::~Gateway() {

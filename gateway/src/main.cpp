@@ -1,4 +1,5 @@
 // The gateway executable: flags/environment -> GatewayOptions, run until SIGTERM/SIGINT.
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -26,6 +27,22 @@ std::vector<std::string> SplitKeys(const std::string& text) {
   return keys;
 }
 
+// A flag holding a number >= 0 (fractions allowed: 0.5 orders/s is one every 2 s).
+double NonNegativeNumber(const choreo::config::Options& flags, const std::string& name) {
+  const std::string text = flags.Get(name);
+  std::size_t used = 0;
+  double value = -1;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || !(value >= 0) || !std::isfinite(value)) {
+    throw choreo::config::UsageError("--" + name + " must be a number >= 0, not '" + text + "'");
+  }
+  return value;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,6 +68,14 @@ int main(int argc, char** argv) {
            "concurrent POST /orders committed in one store transaction at most")
       .Add("group-commit-window", "CHOREO_GATEWAY_GROUP_COMMIT_WINDOW", "0ms",
            "how long to wait for more orders to commit together (0: only those already waiting)")
+      .Add("rate-limit", "CHOREO_GATEWAY_RATE_LIMIT", "0", "orders/s per API key (429 beyond; 0: no limit)")
+      .Add("rate-burst", "CHOREO_GATEWAY_RATE_BURST", "0", "orders an API key may send at once (0: the rate)")
+      .Add("max-in-flight", "CHOREO_GATEWAY_MAX_IN_FLIGHT", "0",
+           "accepted orders not yet terminal, all gateways together, beyond which POST /orders gets 503 (0: no bound)")
+      .Add("max-intake-pending", "CHOREO_GATEWAY_MAX_INTAKE_PENDING", "50000",
+           "orders not yet handed to the broker beyond which POST /orders gets 503 (0: no bound)")
+      .Add("max-intake-age", "CHOREO_GATEWAY_MAX_INTAKE_AGE", "0ms",
+           "age of the oldest order not yet handed to the broker beyond which POST /orders gets 503 (0: no bound)")
       .Add("log-level", "CHOREO_LOG_LEVEL", "info", "debug | info | warn | error")
       .AddFlag("help", "print this help");
 
@@ -82,6 +107,14 @@ int main(int argc, char** argv) {
     if (group_max < 1) throw config::UsageError("--group-commit-max must be at least 1");
     options.group_commit_max_size = static_cast<std::size_t>(group_max);
     options.group_commit_window = flags.GetDuration("group-commit-window");
+    options.admission.rate_per_key = NonNegativeNumber(flags, "rate-limit");
+    options.admission.burst_per_key = NonNegativeNumber(flags, "rate-burst");
+    const auto in_flight = flags.GetInt("max-in-flight");
+    const auto intake_pending = flags.GetInt("max-intake-pending");
+    if (in_flight < 0 || intake_pending < 0) throw config::UsageError("--max-in-flight and --max-intake-pending must not be negative");
+    options.admission.max_in_flight = static_cast<std::size_t>(in_flight);
+    options.admission.max_intake_pending = static_cast<std::size_t>(intake_pending);
+    options.admission.max_intake_age = flags.GetDuration("max-intake-age");
     options.Validate();
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "gateway: %s\n\n%s", e.what(), flags.Usage().c_str());

@@ -27,11 +27,32 @@ void SendValidationErrors(http::Exchange& ex, const ValidationResult& validation
   ex.SendProblem(400, "validation-error", "Invalid order", detail, {{"errors", std::move(errors)}});
 }
 
+// Load shedding (AdmissionControl): false after answering 429 or 503. A refused order
+// writes nothing, so the client may send it again unchanged.
+bool Admit(Service& service, http::Exchange& ex, const std::string& principal) {
+  const AdmissionVerdict verdict = service.admission->Admit(principal);
+  if (verdict.Admitted()) return true;
+  service.registry
+      .GetCounter("choreo_gateway_orders_shed_total",
+                  "POST /orders refused by load shedding (nothing stored), by reason: rate_limited (429), "
+                  "in_flight, intake_backlog, intake_age (503).",
+                  {{"reason", RefusalName(*verdict.refusal)}})
+      .Inc();
+  ex.SetHeader("Retry-After", std::to_string(verdict.retry_after.count()));
+  if (*verdict.refusal == Refusal::kRateLimited) {
+    ex.SendProblem(429, "rate-limited", "Too Many Requests", verdict.detail);
+  } else {
+    ex.SendProblem(503, "overloaded", "Service Unavailable", verdict.detail, {{"reason", RefusalName(*verdict.refusal)}});
+  }
+  return false;
+}
+
 void SendIntakeResult(Service& service, http::Exchange& ex, const IntakeResult& result) {
   switch (result.outcome) {
     case IntakeOutcome::kAccepted:
     case IntakeOutcome::kReplayed: {
       const bool replay = result.outcome == IntakeOutcome::kReplayed;
+      if (!replay) service.admission->Accepted();
       ex.SetHeader("Location", "/orders/" + result.order_id);
       if (replay) ex.SetHeader("Idempotent-Replayed", "true");
       service.registry
@@ -86,6 +107,7 @@ void PostOrder(Service& service, http::Exchange& ex, const std::string& principa
   }
   ValidationResult validation = ValidateOrderRequest(parsed);
   if (!validation.Ok()) return SendValidationErrors(ex, validation);
+  if (!Admit(service, ex, principal)) return;
 
   std::string canonical_body = parsed.dump();
   std::string request_hash = CanonicalRequestHash(canonical_body);

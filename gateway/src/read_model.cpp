@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "choreo/contracts/time.hpp"
+#include "choreo/outbox/outbox.hpp"
 
 namespace choreo::gateway {
 namespace {
@@ -80,6 +81,11 @@ std::vector<store::Migration> Migrations() {
        "  reason TEXT,"
        "  at TEXT NOT NULL,"
        "  PRIMARY KEY (order_id, sequence));"},
+      // Admission control counts the orders in progress on every refresh; this index holds
+      // only those, so the count costs as much as the backlog is long, not the history.
+      {2, "index of the orders in progress",
+       "CREATE INDEX gateway_order_view_open ON gateway_order_view (order_id) "
+       "WHERE status NOT IN ('confirmed', 'cancelled');"},
   };
 }
 
@@ -185,6 +191,18 @@ nlohmann::json ToJson(const OrderView& view) {
           {"total_minor", optional(view.total_minor)},
           {"currency", optional(view.currency)},
           {"history", std::move(history)}};
+}
+
+LoadReading ReadLoad(store::Tx& tx) {
+  LoadReading reading;
+  Poco::Int64 in_flight = 0;
+  tx.Run("SELECT COUNT(*) FROM gateway_order_view WHERE status NOT IN ('confirmed', 'cancelled')",
+         Poco::Data::Keywords::into(in_flight));
+  reading.in_flight = in_flight;
+  const outbox::Backlog backlog = outbox::ReadBacklog(tx);
+  reading.intake_pending = backlog.pending;
+  reading.intake_oldest_age = backlog.oldest_pending_age;
+  return reading;
 }
 
 }  // namespace choreo::gateway

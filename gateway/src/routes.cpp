@@ -8,7 +8,7 @@ namespace {
 
 const std::vector<RouteSpec>& Table() {
   static const std::vector<RouteSpec> table{
-      {RouteId::kOrders, "/orders", {{"POST", {202, 400, 401, 408, 409, 411, 413, 415, 422, 503}, true}}},
+      {RouteId::kOrders, "/orders", {{"POST", {202, 400, 401, 408, 409, 411, 413, 415, 422, 429, 503}, true}}},
       {RouteId::kOrder, "/orders/{id}", {{"GET", {200, 401, 404, 503}, true}}},
       {RouteId::kHealthz, "/healthz", {{"GET", {200}, false}}},
       {RouteId::kReadyz, "/readyz", {{"GET", {200, 503}, false}}},

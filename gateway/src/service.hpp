@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "choreo/gateway/admission.hpp"
 #include "choreo/gateway/gateway.hpp"
 #include "choreo/gateway/intake.hpp"
 #include "choreo/http/exchange.hpp"
@@ -24,6 +25,7 @@ struct Service {
   std::unique_ptr<worker::ComponentHost> host;
   std::unique_ptr<worker::Pipeline> read_model;
   std::unique_ptr<OrderIntake> intake;
+  std::unique_ptr<AdmissionControl> admission;
   std::atomic<bool> worker_failed{false};
   // SHA-256 of each configured API key; a caller is identified by its key's hash prefix.
   std::vector<std::string> key_hashes;

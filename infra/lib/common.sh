@@ -20,7 +20,7 @@ CHOREO_PACKAGES=(
   rabbitmq-server librabbitmq-dev
   libpoco-dev nlohmann-json3-dev libvalijson-dev libgtest-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
-  wrk
+  wrk gnuplot-nox
 )
 
 # Installs only what is missing, with a single apt-get update, so that a second run

@@ -30,19 +30,27 @@ void Append(store::Tx& tx, const OutgoingMessage& message) {
          message.body, NowMs());
 }
 
+Backlog ReadBacklog(store::Tx& tx) {
+  Backlog backlog;
+  Poco::Nullable<Poco::Int64> oldest;
+  Poco::Int64 pending = 0;
+  tx.Run("SELECT COUNT(*), MIN(created_at) FROM choreo_outbox WHERE sent_at IS NULL", into(pending), into(oldest));
+  backlog.pending = pending;
+  if (!oldest.isNull()) backlog.oldest_pending_age = std::chrono::milliseconds(NowMs() - oldest.value());
+  return backlog;
+}
+
 OutboxStatus Status(store::Store& store) {
   return store.InTransaction([](store::Tx& tx) {
     OutboxStatus status;
-    Poco::Nullable<Poco::Int64> oldest;
     Poco::Nullable<Poco::Int64> last_sent;
-    Poco::Int64 pending = 0;
     Poco::Int64 failing = 0;
-    tx.Run("SELECT COUNT(*), MIN(created_at) FROM choreo_outbox WHERE sent_at IS NULL", into(pending), into(oldest));
+    const Backlog backlog = ReadBacklog(tx);
     tx.Run("SELECT COUNT(*) FROM choreo_outbox WHERE sent_at IS NULL AND attempts > 0", into(failing));
     tx.Run("SELECT MAX(sent_at) FROM choreo_outbox WHERE sent_at IS NOT NULL", into(last_sent));
-    status.pending = pending;
+    status.pending = backlog.pending;
+    status.oldest_pending_age = backlog.oldest_pending_age;
     status.failing = failing;
-    if (!oldest.isNull()) status.oldest_pending_age = std::chrono::milliseconds(NowMs() - oldest.value());
     if (!last_sent.isNull()) status.last_sent_at_ms = last_sent.value();
     return status;
   });

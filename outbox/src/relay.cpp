@@ -251,13 +251,11 @@ struct Relay::Impl {
     CycleResult result;
     try {
       if (store.Dialect() == store::Dialect::kPostgres) {
+        // Lazy: this transaction only marks rows sent (or schedules their retry); losing
+        // it in a server crash republishes them, which every consumer's inbox absorbs. So
+        // its commit need not wait for the WAL flush, which on a busy server is the
+        // dearest part of a cycle and the one all components queue for.
         store.InTransaction([&](store::Tx& tx) {
-          // This transaction only marks rows sent (or schedules their retry): losing it
-          // in a server crash republishes them, which every consumer's inbox absorbs. So
-          // its commit need not wait for the WAL flush, which on a busy server is the
-          // dearest part of a cycle and the one all components queue for.
-          std::string previous;
-          tx.Run("SELECT set_config('synchronous_commit', 'off', true)", into(previous));
           std::vector<Row> rows = Claim(tx);
           claimed = rows.size();
           if (rows.empty()) return;
@@ -265,7 +263,7 @@ struct Relay::Impl {
           result = Publish(rows);
           Hook(RelayStage::kPublished);
           Mark(tx, result);
-        });
+        }, store::Durability::kLazy);
       } else {
         std::vector<Row> rows = store.InTransaction([&](store::Tx& tx) { return Claim(tx); });
         claimed = rows.size();
@@ -273,8 +271,9 @@ struct Relay::Impl {
         Hook(RelayStage::kClaimed);
         result = Publish(rows);
         Hook(RelayStage::kPublished);
+        // Lazy, as above: the mark rides on the next durable commit's fsync.
         if (!result.sent.empty() || !result.failed.empty()) {
-          store.InTransaction([&](store::Tx& tx) { Mark(tx, result); });
+          store.InTransaction([&](store::Tx& tx) { Mark(tx, result); }, store::Durability::kLazy);
         }
       }
     } catch (const amqp::Error&) {

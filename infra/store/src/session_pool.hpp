@@ -52,6 +52,7 @@ class SessionPool {
     // Closes the connection instead of reusing it (it failed in a way that may have
     // left it broken or mid-transaction).
     void Discard();
+    bool Discarded() const { return connection_.session == nullptr; }
 
    private:
     SessionPool* pool_;

@@ -153,8 +153,11 @@ struct Store::Impl {
                                                                              : options.pool_size;
   }
 
-  void Begin(Poco::Data::Session& session) {
+  void Begin(Poco::Data::Session& session, Durability durability) {
     if (url.dialect == Dialect::kSqlite) {
+      // SQLite refuses to change the safety level inside a transaction, so it is set
+      // before BEGIN and put back after the end (RestoreDurability).
+      if (durability == Durability::kLazy) SqliteExec(SqliteHandle(session), "PRAGMA main.synchronous = NORMAL");
       SqliteExec(SqliteHandle(session), "BEGIN IMMEDIATE");
       return;
     }
@@ -162,6 +165,19 @@ struct Store::Impl {
       session.begin();
     } catch (const Poco::Exception& error) {
       detail::ThrowStoreError(error, "BEGIN");
+    }
+    // SET LOCAL: ends with the transaction, whatever way it ends.
+    if (durability == Durability::kLazy) PostgresExec(PostgresHandle(session), "SET LOCAL synchronous_commit TO OFF");
+  }
+
+  // After a lazy SQLite transaction: the connection goes back to the pool durable again.
+  // A connection that cannot be switched back is closed rather than reused.
+  void RestoreDurability(detail::SessionPool::Lease& lease, Durability durability) noexcept {
+    if (durability != Durability::kLazy || url.dialect != Dialect::kSqlite || lease.Discarded()) return;
+    try {
+      SqliteExec(SqliteHandle(lease.Session()), "PRAGMA main.synchronous = FULL");
+    } catch (...) {
+      lease.Discard();
     }
   }
 
@@ -190,7 +206,7 @@ struct Store::Impl {
     }
   }
 
-  void RunOnce(const std::function<void(Tx&)>& body) {
+  void RunOnce(const std::function<void(Tx&)>& body, Durability durability) {
     std::unique_lock<std::timed_mutex> writing(sqlite_writer, std::defer_lock);
     if (url.dialect == Dialect::kSqlite && !writing.try_lock_for(options.busy_timeout)) {
       detail::ThrowSqliteError(SQLITE_BUSY, "database is locked by another transaction of this process",
@@ -199,9 +215,10 @@ struct Store::Impl {
     detail::SessionPool::Lease lease = pool.Acquire();
     Poco::Data::Session& session = lease.Session();
     try {
-      Begin(session);
+      Begin(session, durability);
     } catch (...) {
       RollbackQuietly(lease);
+      RestoreDurability(lease, durability);
       throw;
     }
     Tx tx(session, url.dialect, lease.Statements(), lease.PgStatements());
@@ -210,11 +227,14 @@ struct Store::Impl {
       Commit(session);
     } catch (const Poco::Exception& error) {
       RollbackQuietly(lease);
+      RestoreDurability(lease, durability);
       detail::ThrowStoreError(error, "transaction");
     } catch (...) {
       RollbackQuietly(lease);
+      RestoreDurability(lease, durability);
       throw;
     }
+    RestoreDurability(lease, durability);
   }
 
   StoreOptions options;
@@ -257,10 +277,10 @@ Dialect Store::Dialect() const { return impl_->url.dialect; }
 
 const StoreOptions& Store::Options() const { return impl_->options; }
 
-void Store::RunTransaction(const std::function<void(Tx&)>& body) {
+void Store::RunTransaction(const std::function<void(Tx&)>& body, Durability durability) {
   for (int attempt = 0;; ++attempt) {
     try {
-      impl_->RunOnce(body);
+      impl_->RunOnce(body, durability);
       return;
     } catch (const TransientStoreError&) {
       if (attempt >= impl_->options.transient_retries) throw;

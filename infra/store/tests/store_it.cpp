@@ -289,6 +289,39 @@ TEST_P(StoreIt, DurabilitySettingsInEffect) {
                StoreError);
 }
 
+// 4b. A lazy transaction relaxes durability for itself only: the connection it ran on
+// (the pool has one) is durable again for the next transaction, also after a rollback.
+TEST_P(StoreIt, LazyTransactionRelaxesOnlyItself) {
+  StoreOptions options = Options();
+  options.pool_size = 1;
+  Store store(options);
+  auto setting = [](Tx& tx) {
+    if (tx.Dialect() == Dialect::kSqlite) {
+      Poco::Int64 synchronous = -1;
+      tx.Run("PRAGMA main.synchronous", into(synchronous));
+      return std::to_string(synchronous);  // 1 NORMAL, 2 FULL
+    }
+    std::string synchronous_commit;
+    tx.Run("SELECT current_setting('synchronous_commit')", into(synchronous_commit));
+    return synchronous_commit;
+  };
+  const bool sqlite = GetParam() == Backend::kSqlite;
+  const std::string lazy = sqlite ? "1" : "off", durable = sqlite ? "2" : "on";
+
+  store.InTransaction([](Tx& tx) { tx.RunScript("CREATE TABLE marks (id BIGINT PRIMARY KEY);"); });
+  EXPECT_EQ(store.InTransaction([&](Tx& tx) {
+    tx.Run("INSERT INTO marks (id) VALUES (?)", 1);
+    return setting(tx);
+  }, Durability::kLazy), lazy);
+  EXPECT_EQ(store.InTransaction(setting), durable);
+  EXPECT_EQ(Count(store, "SELECT COUNT(*) FROM marks"), 1);  // committed and visible
+
+  EXPECT_THROW(store.InTransaction([](Tx& tx) { tx.Run("INSERT INTO marks (id) VALUES (?)", 1); },
+                                   Durability::kLazy),
+               StoreError);
+  EXPECT_EQ(store.InTransaction(setting), durable);
+}
+
 // 5. Two threads committing read-modify-write transactions to the same database at once
 // both succeed, with no busy error reaching the caller and no lost update.
 TEST_P(StoreIt, ConcurrentWritersBothCommit) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "choreo/gateway/admission.hpp"
 #include "choreo/store/store.hpp"
 
 namespace choreo::worker {
@@ -48,6 +49,9 @@ struct GatewayOptions {
   // per store transaction, and how long to wait for more after the first.
   std::size_t group_commit_max_size = 64;
   std::chrono::microseconds group_commit_window{0};
+  // Load shedding of POST /orders (429 per API key, 503 when the system is behind); see
+  // AdmissionControl. By default only the intake backlog is bounded.
+  AdmissionOptions admission;
   // Test seam (see OrderIntake::SetBeforeWriteHook).
   std::function<void()> before_write_hook;
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "choreo/contracts/order_events.hpp"
+#include "choreo/gateway/admission.hpp"
 #include "choreo/store/store.hpp"
 #include "choreo/worker/pipeline.hpp"
 
@@ -51,6 +52,10 @@ void ApplyCancelled(store::Tx& tx, const contracts::OrderCancelled& event);
 void FeedFrom(worker::Pipeline& pipeline);
 
 std::optional<OrderView> LoadOrder(store::Tx& tx, const std::string& order_id);
+
+// The backlog admission control judges: orders neither confirmed nor cancelled (on a
+// partial index holding just those) and this gateway's unpublished outbox rows.
+LoadReading ReadLoad(store::Tx& tx);
 
 // The GET /orders/{id} body: statuses in upper case ("PLACED"), reasons as in the
 // contracts ("payment_declined"), absent values as null.

@@ -58,6 +58,14 @@ struct OutboxStatus {
 
 OutboxStatus Status(store::Store& store);
 
+// The unpublished rows alone, inside the caller's transaction (on the partial index of
+// pending rows: as cheap as the backlog is short).
+struct Backlog {
+  int64_t pending = 0;
+  std::optional<std::chrono::milliseconds> oldest_pending_age;
+};
+Backlog ReadBacklog(store::Tx& tx);
+
 // Deletes rows sent more than `retention` ago; returns how many.
 std::size_t DeleteSent(store::Store& store, std::chrono::milliseconds retention);
 

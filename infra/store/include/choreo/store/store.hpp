@@ -44,6 +44,16 @@ struct Migration {
 // by failing one of them with SQLITE_BUSY regardless of the busy timeout.
 // PostgreSQL transactions run at READ COMMITTED; lock rows explicitly (FOR UPDATE) where
 // read-modify-write matters.
+
+// What a commit promises. kDurable: on disk when InTransaction returns. kLazy: visible to
+// every reader at once and kept if this process dies, but a power failure or a crash of
+// the database server may lose it until the next durable commit or checkpoint (SQLite:
+// synchronous=NORMAL for this transaction, whose WAL frames the next durable commit's
+// fsync covers; PostgreSQL: synchronous_commit=off for it). Only for writes whose loss is
+// harmless, e.g. marking outbox rows sent: the rows are published again and the
+// consumers' inboxes drop the copies.
+enum class Durability { kDurable, kLazy };
+
 class Store {
  public:
   // Validates the options and opens the first connection, so a bad URL or an unreachable
@@ -67,7 +77,7 @@ class Store {
   // Don't call InTransaction from inside f: the inner call needs a second connection and,
   // on SQLite, the write lock the outer one holds, so it can only time out.
   template <class F>
-  auto InTransaction(F&& f) -> std::invoke_result_t<F&, Tx&>;
+  auto InTransaction(F&& f, Durability durability = Durability::kDurable) -> std::invoke_result_t<F&, Tx&>;
 
   // Brings `component`'s schema up to the last of `migrations`, which must be numbered
   // 1, 2, 3, ... without gaps (else std::invalid_argument). Each pending migration runs
@@ -80,22 +90,22 @@ class Store {
   int Migrate(std::string_view component, const std::vector<Migration>& migrations);
 
  private:
-  void RunTransaction(const std::function<void(Tx&)>& body);
+  void RunTransaction(const std::function<void(Tx&)>& body, Durability durability);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
 template <class F>
-auto Store::InTransaction(F&& f) -> std::invoke_result_t<F&, Tx&> {
+auto Store::InTransaction(F&& f, Durability durability) -> std::invoke_result_t<F&, Tx&> {
   using Result = std::invoke_result_t<F&, Tx&>;
   static_assert(!std::is_reference_v<Result>,
                 "InTransaction: return a value, not a reference into the transaction");
   if constexpr (std::is_void_v<Result>) {
-    RunTransaction([&f](Tx& tx) { f(tx); });
+    RunTransaction([&f](Tx& tx) { f(tx); }, durability);
   } else {
     std::optional<Result> result;
-    RunTransaction([&f, &result](Tx& tx) { result.emplace(f(tx)); });
+    RunTransaction([&f, &result](Tx& tx) { result.emplace(f(tx)); }, durability);
     return std::move(*result);
   }
 }

@@ -1,0 +1,68 @@
+#pragma once
+// What several phases of choreo-bench share: processes, /proc readings, golden examples,
+// prefilling a queue, waiting until a running system has no backlog.
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "choreo/amqp/amqp.hpp"
+#include "system.hpp"
+
+namespace choreo::bench {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+double Seconds(Clock::duration d);
+double Ms(Clock::duration d);
+std::string BinDir();
+// Peak resident set (VmHWM) of a live process, in MB.
+double PeakRssMb(pid_t pid);
+std::string LoadAverage();
+
+pid_t Spawn(const std::vector<std::string>& command, const std::map<std::string, std::string>& env,
+            const std::string& log_path);
+// SIGTERM, then SIGKILL after 20 s; reaps.
+void Terminate(pid_t pid);
+// GET on 127.0.0.1; the status, 0 when nothing answered.
+int HttpStatus(int port, const std::string& path);
+
+// contracts/examples/<type>.v1.json.
+const json& GoldenExample(const std::string& type);
+// An inventory.committed envelope (the golden example, with fresh ids): what the worker
+// hop consumes, and the payload size of the raw hop.
+std::string CommittedBody();
+amqp::Message JsonMessage(std::string body, const std::string& type);
+
+// Publishes `count` messages made by `make(i)`, pipelined, and checks every confirm.
+template <class Make>
+void Fill(amqp::Connection& connection, const std::string& exchange, const std::string& routing_key, int count,
+          Make make) {
+  amqp::Publisher publisher(connection, amqp::PublisherOptions{.window = 256});
+  long failed = 0;
+  auto check = [&](const std::vector<amqp::PublishResult>& results) {
+    for (const auto& r : results) failed += r.outcome != amqp::PublishOutcome::kConfirmed;
+  };
+  for (int i = 0; i < count; ++i) {
+    publisher.Publish(exchange, routing_key, make(i));
+    if (i % 512 == 0) check(publisher.PollConfirms());
+  }
+  check(publisher.WaitForConfirms(std::chrono::minutes(5)));
+  if (failed > 0) throw std::runtime_error("prefill: " + std::to_string(failed) + " publishes not confirmed");
+}
+
+// Waits until the running system has no backlog: the work queues of `components` empty
+// and their outboxes published (a relay's backlog refills the queues later), reading
+// terminal events meanwhile; then a second for deliveries in hand. Throws after `timeout`.
+void Drain(const e2e::System& system, const std::vector<std::string>& components, e2e::TerminalWatcher& watcher,
+           std::chrono::seconds timeout, const std::string& what);
+
+// Peak RSS of the System's processes, keyed "order-worker", "order-worker#2", "provider", "gateway".
+json RssOf(const e2e::System& system, const std::vector<std::string>& processes);
+
+}  // namespace choreo::bench
