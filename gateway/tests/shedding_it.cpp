@@ -5,8 +5,10 @@
 
 #include "choreo/gateway/gateway.hpp"
 #include "choreo/metrics/metrics.hpp"
+#include "choreo/testing/store_fixture.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
+#include "gateway_rig.hpp"
 #include "http_client.hpp"
 
 namespace choreo::gateway {
@@ -43,33 +45,21 @@ void ExpectRefusal(const HttpResult& result, int status, const std::string& type
   EXPECT_FALSE(body.value("detail", "").empty());
 }
 
-class SheddingTest : public ::testing::TestWithParam<DbKind> {
- protected:
-  static void SetUpTestSuite() { vhost_ = new t::TestVhost("gwshed"); }
-  static void TearDownTestSuite() {
-    delete vhost_;
-    vhost_ = nullptr;
-  }
+class SheddingTest : public VhostPerSuite<SheddingTest, ::testing::TestWithParam<DbKind>> {
+ public:
+  static constexpr const char* kVhostPrefix = "gwshed";
 
+ protected:
   std::unique_ptr<Gateway> Start(const std::function<void(GatewayOptions&)>& tweak) {
     db_ = std::make_unique<t::TestDatabase>(GetParam(), "gwshed");
-    GatewayOptions options;
-    options.port = 0;
-    options.amqp_url = vhost_->AmqpUrl();
-    options.store_url = db_->Url();
-    options.max_threads = 4;
-    options.admission.refresh_interval = 20ms;
-    tweak(options);
-    auto gateway = std::make_unique<Gateway>(options);
-    gateway->Start();
-    return gateway;
+    return StartGateway(vhost_->AmqpUrl(), db_->Url(), [&](GatewayOptions& options) {
+      options.admission.refresh_interval = 20ms;
+      tweak(options);
+    });
   }
 
-  static t::TestVhost* vhost_;
   std::unique_ptr<t::TestDatabase> db_;
 };
-
-t::TestVhost* SheddingTest::vhost_ = nullptr;
 
 TEST_P(SheddingTest, InFlightBoundRefusesWith503UntilOrdersFinish) {
   // No worker runs: accepted orders stay in progress until the test finishes one.
@@ -145,8 +135,7 @@ TEST_P(SheddingTest, InvalidOrdersAreAnswered400NotShed) {
   EXPECT_EQ(PostOrder(gateway->Port(), bad).status, 400);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, SheddingTest, ::testing::Values(DbKind::kSqlite, DbKind::kPostgres),
-                         [](const auto& info) { return ::choreo::testing::DbKindName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Stores, SheddingTest, t::EveryStore(), t::StoreName);
 
 // The in-flight count is read on every refresh; it must walk the partial index of open
 // orders, not the table of all orders ever taken.
