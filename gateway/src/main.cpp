@@ -1,11 +1,11 @@
 // The gateway executable: flags/environment -> GatewayOptions, run until SIGTERM/SIGINT.
 #include <chrono>
-#include <cstdio>
 #include <thread>
 #include <string>
 #include <vector>
 
 #include "choreo/config/options.hpp"
+#include "choreo/config/process.hpp"
 #include "choreo/gateway/gateway.hpp"
 #include "choreo/log/log.hpp"
 #include "choreo/worker/host.hpp"
@@ -55,61 +55,56 @@ int main(int argc, char** argv) {
       .AddFlag("help", "print this help");
 
   gateway::GatewayOptions options;
-  try {
-    flags.Parse(argc, argv);
-    if (flags.GetFlag("help")) {
-      std::printf("%s", flags.Usage().c_str());
-      return 0;
-    }
-    log::SetComponent("gateway");
-    log::SetLevel(log::ParseLevel(flags.Get("log-level")));
-    options.listen_address = flags.Get("listen-address");
-    options.port = static_cast<int>(flags.GetInt("port"));
-    options.amqp_url = flags.Get("amqp-url");
-    options.store_url = flags.Get("store-url");
-    options.store_pool_size = static_cast<std::size_t>(flags.GetInt("store-pool-size"));
-    const auto max_body = flags.GetInt("max-body-bytes");
-    if (max_body < 1) throw config::UsageError("--max-body-bytes must be at least 1");
-    options.max_body_bytes = static_cast<std::size_t>(max_body);
-    options.max_threads = static_cast<int>(flags.GetInt("max-threads"));
-    options.max_queued = static_cast<int>(flags.GetInt("max-queued"));
-    options.io_timeout = flags.GetDuration("io-timeout");
-    options.request_timeout = flags.GetDuration("request-timeout");
-    options.keep_alive_timeout = flags.GetDuration("keep-alive-timeout");
-    options.api_keys = SplitKeys(flags.Get("api-keys"));
-    options.idempotency_ttl = flags.GetDuration("idempotency-ttl");
-    const auto group_max = flags.GetInt("group-commit-max");
-    if (group_max < 1) throw config::UsageError("--group-commit-max must be at least 1");
-    options.group_commit_max_size = static_cast<std::size_t>(group_max);
-    options.group_commit_window = flags.GetDuration("group-commit-window");
-    options.Validate();
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "gateway: %s\n\n%s", e.what(), flags.Usage().c_str());
-    return 2;
-  }
-
-  try {
-    nlohmann::json effective = nlohmann::json::object();
-    for (const auto& [name, value] : flags.Effective()) effective[name] = name == "api-keys" && !value.empty() ? "***" : value;
-    log::Info("starting", {{"config", effective}});
-    gateway::Gateway gateway(options);
-    // SIGTERM/SIGINT set the host's stop flag, as in every worker; polled below.
-    worker::InstallSignalHandlers(gateway.Host());
-    gateway.Start();
-    int exit_code = 0;
-    while (!gateway.Host().StopRequested()) {
-      if (!gateway.WorkerHealthy()) {
-        log::Error("worker failed; exiting");
-        exit_code = 1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (exit_code == 0) log::Info("stopping");
-    gateway.Stop();
-    return exit_code;
-  } catch (const std::exception& e) {
-    log::Error("gateway failed", {{"error", e.what()}});
-    return 1;
-  }
+  return config::RunProcess(
+      flags, argc, argv,
+      {.read =
+           [&] {
+             log::SetComponent("gateway");
+             log::SetLevel(log::ParseLevel(flags.Get("log-level")));
+             options.listen_address = flags.Get("listen-address");
+             options.port = static_cast<int>(flags.GetInt("port"));
+             options.amqp_url = flags.Get("amqp-url");
+             options.store_url = flags.Get("store-url");
+             options.store_pool_size = static_cast<std::size_t>(flags.GetInt("store-pool-size"));
+             const auto max_body = flags.GetInt("max-body-bytes");
+             if (max_body < 1) throw config::UsageError("--max-body-bytes must be at least 1");
+             options.max_body_bytes = static_cast<std::size_t>(max_body);
+             options.max_threads = static_cast<int>(flags.GetInt("max-threads"));
+             options.max_queued = static_cast<int>(flags.GetInt("max-queued"));
+             options.io_timeout = flags.GetDuration("io-timeout");
+             options.request_timeout = flags.GetDuration("request-timeout");
+             options.keep_alive_timeout = flags.GetDuration("keep-alive-timeout");
+             options.api_keys = SplitKeys(flags.Get("api-keys"));
+             options.idempotency_ttl = flags.GetDuration("idempotency-ttl");
+             const auto group_max = flags.GetInt("group-commit-max");
+             if (group_max < 1) throw config::UsageError("--group-commit-max must be at least 1");
+             options.group_commit_max_size = static_cast<std::size_t>(group_max);
+             options.group_commit_window = flags.GetDuration("group-commit-window");
+             options.Validate();
+           },
+       .run =
+           [&] {
+             nlohmann::json effective = nlohmann::json::object();
+             for (const auto& [name, value] : flags.Effective()) {
+               effective[name] = name == "api-keys" && !value.empty() ? "***" : value;
+             }
+             log::Info("starting", {{"config", effective}});
+             gateway::Gateway gateway(options);
+             // SIGTERM/SIGINT set the host's stop flag, as in every worker; polled below.
+             worker::InstallSignalHandlers(gateway.Host());
+             gateway.Start();
+             int exit_code = config::kExitOk;
+             while (!gateway.Host().StopRequested()) {
+               if (!gateway.WorkerHealthy()) {
+                 log::Error("worker failed; exiting");
+                 exit_code = config::kExitFailed;
+                 break;
+               }
+               std::this_thread::sleep_for(std::chrono::milliseconds(100));
+             }
+             if (exit_code == config::kExitOk) log::Info("stopping");
+             gateway.Stop();
+             return exit_code;
+           },
+       .failed = [](const std::exception& e) { log::Error("gateway failed", {{"error", e.what()}}); }});
 }
