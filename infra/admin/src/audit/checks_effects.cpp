@@ -32,6 +32,19 @@ void CheckEmails(const AuditContext& a, CheckResult& c, const std::string& id, c
   AddProblems(c, id, problems);
 }
 
+// confirmed.email and cancelled.email: CheckEmails for every order in scope that ended as
+// `ended` says.
+CheckResult TerminalEmail(const AuditContext& a, CheckResult c, bool (*ended)(const OrderRecord&), const char* wanted,
+                          const char* unwanted, const char* what) {
+  if (!a.data.orders) return Skipped(c, "no order store");
+  if (!a.data.provider) return Skipped(c, "no provider store");
+  for (const auto& [id, f] : a.Orders()) {
+    if (!a.InScope(f) || !f.order || !ended(*f.order)) continue;
+    CheckEmails(a, c, id, f, wanted, unwanted, what);
+  }
+  return Finish(c);
+}
+
 }  // namespace
 
 CheckResult ConfirmedPayment(const AuditContext& a) {
@@ -84,15 +97,9 @@ CheckResult ConfirmedShipment(const AuditContext& a) {
 }
 
 CheckResult ConfirmedEmail(const AuditContext& a) {
-  CheckResult c =
-      MakeCheck("confirmed.email", "each CONFIRMED order got exactly one confirmation e-mail", "confirmed orders");
-  if (!a.data.orders) return Skipped(c, "no order store");
-  if (!a.data.provider) return Skipped(c, "no provider store");
-  for (const auto& [id, f] : a.Orders()) {
-    if (!a.InScope(f) || !f.order || !IsConfirmed(*f.order)) continue;
-    CheckEmails(a, c, id, f, kConfirmationTemplate, kCancellationTemplate, "confirmation");
-  }
-  return Finish(c);
+  return TerminalEmail(
+      a, MakeCheck("confirmed.email", "each CONFIRMED order got exactly one confirmation e-mail", "confirmed orders"),
+      IsConfirmed, kConfirmationTemplate, kCancellationTemplate, "confirmation");
 }
 
 CheckResult CancelledPayment(const AuditContext& a) {
@@ -135,15 +142,9 @@ CheckResult CancelledPayment(const AuditContext& a) {
 }
 
 CheckResult CancelledEmail(const AuditContext& a) {
-  CheckResult c =
-      MakeCheck("cancelled.email", "each CANCELLED order got exactly one cancellation e-mail", "cancelled orders");
-  if (!a.data.orders) return Skipped(c, "no order store");
-  if (!a.data.provider) return Skipped(c, "no provider store");
-  for (const auto& [id, f] : a.Orders()) {
-    if (!a.InScope(f) || !f.order || !IsCancelled(*f.order)) continue;
-    CheckEmails(a, c, id, f, kCancellationTemplate, kConfirmationTemplate, "cancellation");
-  }
-  return Finish(c);
+  return TerminalEmail(
+      a, MakeCheck("cancelled.email", "each CANCELLED order got exactly one cancellation e-mail", "cancelled orders"),
+      IsCancelled, kCancellationTemplate, kConfirmationTemplate, "cancellation");
 }
 
 CheckResult InFlightEffects(const AuditContext& a) {

@@ -175,13 +175,9 @@ std::string AuditJson(const AuditReport& report) {
                   {"dlq_messages", s.dlq_messages}};
   j["dead_letters"] = json::array();
   for (const auto& m : report.dead_letters) {
-    j["dead_letters"].push_back({{"queue", m.queue},
-                                 {"message_id", m.message_id},
-                                 {"event_type", m.event_type},
-                                 {"order_id", m.correlation_id},
-                                 {"error_class", m.error_class},
-                                 {"error_message", m.error_message},
-                                 {"worker", m.worker},
+    j["dead_letters"].push_back({{"queue", m.queue}, {"message_id", m.message_id}, {"event_type", m.event_type},
+                                 {"order_id", m.correlation_id}, {"error_class", m.error_class},
+                                 {"error_message", m.error_message}, {"worker", m.worker},
                                  {"dead_lettered_at", m.dead_lettered_at}});
   }
   j["warnings"] = report.warnings;

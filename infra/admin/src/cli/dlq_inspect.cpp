@@ -90,11 +90,8 @@ int ShowGroups(const Args& args, const ShowReport& report, std::ostream& out) {
     json j = ShownJson(report);
     j["groups"] = json::array();
     for (const ErrorGroup& g : groups) {
-      j["groups"].push_back({{"error_class", g.error_class},
-                             {"error_message", g.error_message},
-                             {"count", g.count},
-                             {"event_types", g.event_types},
-                             {"workers", g.workers},
+      j["groups"].push_back({{"error_class", g.error_class}, {"error_message", g.error_message}, {"count", g.count},
+                             {"event_types", g.event_types}, {"workers", g.workers},
                              {"first_dead_lettered_at", g.first_dead_lettered_at},
                              {"last_dead_lettered_at", g.last_dead_lettered_at},
                              {"example_message_id", g.example_message_id}});
@@ -158,12 +155,7 @@ void ShowOptionsOf(Poco::Util::OptionSet& options) {
 std::vector<Command> DlqInspectCommands() {
   return {
       {.path = {"dlq", "list"}, .help_words = 2, .usage = kListUsage, .run = DlqList},
-      {.path = {"dlq", "show"},
-       .help_words = 2,
-       .usage = kShowUsage,
-       .takes_filters = true,
-       .define = ShowOptionsOf,
-       .run = DlqShow},
+      {.path = {"dlq", "show"}, .help_words = 2, .usage = kShowUsage, .takes_filters = true, .define = ShowOptionsOf, .run = DlqShow},
   };
 }
 
