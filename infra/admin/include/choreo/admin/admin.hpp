@@ -236,20 +236,24 @@ struct ReplayOptions {
   std::function<void(const Progress&)> on_progress;
 };
 
-struct ReplayReport {
+// What a pass that changes a DLQ (replay, purge) reports besides its own counts.
+struct PassReport {
   std::string queue;
   bool dry_run = false;
   uint32_t depth = 0;
   std::size_t examined = 0;
+  uint64_t reconnects = 0;
+  std::string error;  // set when the run stopped early
+};
+
+struct ReplayReport : PassReport {
   std::size_t replayed = 0;  // or "would replay" in a dry run
   std::size_t skipped = 0;
   std::size_t failed = 0;
   // DLQ copies seen again after a lost connection although their republish had been
   // confirmed (the ack was lost): acked now, not published a second time.
   std::size_t late_acks = 0;
-  uint64_t reconnects = 0;
   std::vector<MessageOutcome> messages;  // skipped messages are left out
-  std::string error;  // set when the run stopped early
   std::chrono::milliseconds elapsed{0};
 };
 
@@ -263,16 +267,10 @@ struct PurgeOptions {
   std::function<void(const Progress&)> on_progress;
 };
 
-struct PurgeReport {
-  std::string queue;
-  bool dry_run = false;
-  uint32_t depth = 0;
-  std::size_t examined = 0;
+struct PurgeReport : PassReport {
   std::size_t purged = 0;  // or "would purge" in a dry run
   std::size_t kept = 0;
   std::vector<MessageOutcome> messages;  // purged ones only
-  uint64_t reconnects = 0;
-  std::string error;
 };
 
 PurgeReport Purge(const Endpoints& endpoints, const PurgeOptions& options);
