@@ -16,10 +16,7 @@ namespace choreo::admin {
 namespace {
 
 namespace dl = contracts::dead_letter;
-using std::chrono::hours;
-using std::chrono::milliseconds;
-using std::chrono::minutes;
-using std::chrono::seconds;
+using std::chrono::hours, std::chrono::milliseconds, std::chrono::minutes, std::chrono::seconds;
 
 amqp::Message RuntimeDeadLetter(const std::string& id, const std::string& type,
                                 const std::string& error_class, const std::string& at) {

@@ -31,11 +31,8 @@
 namespace choreo::admin {
 namespace {
 
-using choreo::testing::DbKind;
-using choreo::testing::TestDatabase;
-using choreo::testing::TestVhost;
-using std::chrono::hours;
-using std::chrono::seconds;
+using choreo::testing::DbKind, choreo::testing::TestDatabase, choreo::testing::TestVhost;
+using std::chrono::hours, std::chrono::seconds;
 
 std::string Ago(std::chrono::seconds ago) { return contracts::FormatRfc3339(std::chrono::system_clock::now() - ago); }
 

@@ -21,16 +21,10 @@ namespace choreo::admin {
 namespace {
 
 namespace dl = contracts::dead_letter;
-using choreo::testing::DbKind;
-using choreo::testing::RequireEnv;
-using choreo::testing::TestDatabase;
-using choreo::testing::TestVhost;
-using choreo::testing::WaitFor;
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-using testing::DeadLetterSeed;
-using testing::RunBinary;
-using testing::RunResult;
+using choreo::testing::DbKind, choreo::testing::RequireEnv, choreo::testing::TestDatabase, choreo::testing::TestVhost,
+      choreo::testing::WaitFor;
+using std::chrono::milliseconds, std::chrono::seconds;
+using testing::DeadLetterSeed, testing::RunBinary, testing::RunResult;
 
 constexpr const char* kDlq = "order.dlq";
 constexpr const char* kWorkQueue = "order";

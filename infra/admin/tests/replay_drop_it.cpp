@@ -16,11 +16,8 @@
 namespace choreo::admin {
 namespace {
 
-using choreo::testing::DbKind;
-using choreo::testing::RequireEnv;
-using choreo::testing::TestDatabase;
-using choreo::testing::TestVhost;
-using choreo::testing::WaitFor;
+using choreo::testing::DbKind, choreo::testing::RequireEnv, choreo::testing::TestDatabase, choreo::testing::TestVhost,
+      choreo::testing::WaitFor;
 using std::chrono::seconds;
 
 constexpr std::size_t kMessages = 1000;

@@ -23,12 +23,9 @@ namespace choreo::admin {
 namespace {
 
 namespace topo = contracts::topology;
-using choreo::testing::RequireEnv;
-using choreo::testing::TestVhost;
-using choreo::testing::WaitFor;
+using choreo::testing::RequireEnv, choreo::testing::TestVhost, choreo::testing::WaitFor;
 using std::chrono::seconds;
-using testing::RunBinary;
-using testing::RunResult;
+using testing::RunBinary, testing::RunResult;
 
 // Small, so that a crash loop ends in a few deliveries.
 constexpr int64_t kTestLimit = 3;

@@ -6,7 +6,6 @@
 namespace choreo::amqp::test {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 using choreo::testing::WaitFor;
 
