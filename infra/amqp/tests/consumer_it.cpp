@@ -1,6 +1,7 @@
 #include <string>
 
 #include "it_support.hpp"
+#include "message_support.hpp"
 
 namespace choreo::amqp::test {
 namespace {
@@ -25,6 +26,15 @@ class ConsumerIt : public VhostSuite {
     std::optional<Delivery> d;
     WaitFor([&] { return (d = consumer.Next(milliseconds(100))).has_value(); }, timeout);
     return d;
+  }
+
+  // The next delivery is `id` again, marked redelivered; acked.
+  static void ExpectRedelivery(Consumer& consumer, const std::string& id) {
+    std::optional<Delivery> again = NextWithin(consumer, seconds(10));
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->message.message_id, id);
+    EXPECT_TRUE(again->redelivered);
+    EXPECT_TRUE(consumer.Ack(*again));
   }
 };
 
@@ -72,14 +82,7 @@ TEST_F(ConsumerIt, RejectedMessageIsDeadLetteredWithXDeath) {
 TEST_F(ConsumerIt, PropertiesAndNestedHeadersSurviveTheBroker) {
   Connection conn(Options("props"));
   conn.DeclareQueue(QueueSpec::Quorum("props"));
-  Message m = TextMessage("p-1", "body");
-  m.content_type = "application/json";
-  m.correlation_id = "corr-9";
-  m.type = "order.created";
-  m.app_id = "orders";
-  m.reply_to = "replies";
-  m.expiration = "600000";
-  m.timestamp = Timestamp(std::chrono::seconds(1700000000));
+  Message m = WithEveryProperty("p-1", "body");
   m.headers.Set("attempt", 3)
       .Set("nested", FieldTable{{"a", "b"}, {"list", FieldArray{FieldValue(1), FieldValue("two")}}})
       .Set("flag", true);
@@ -89,15 +92,7 @@ TEST_F(ConsumerIt, PropertiesAndNestedHeadersSurviveTheBroker) {
   std::optional<Delivery> d = NextWithin(consumer, seconds(10));
   ASSERT_TRUE(d.has_value());
   const Message& got = d->message;
-  EXPECT_EQ(got.body, "body");
-  EXPECT_EQ(got.message_id, "p-1");
-  EXPECT_EQ(got.content_type, "application/json");
-  EXPECT_EQ(got.correlation_id, "corr-9");
-  EXPECT_EQ(got.type, "order.created");
-  EXPECT_EQ(got.app_id, "orders");
-  EXPECT_EQ(got.reply_to, "replies");
-  EXPECT_EQ(got.expiration, "600000");
-  EXPECT_EQ(got.timestamp, m.timestamp);
+  ExpectSameProperties(got, m);
   EXPECT_EQ(got.delivery_mode, DeliveryMode::kPersistent);
   EXPECT_EQ(got.headers.GetInt("attempt"), 3);
   ASSERT_NE(got.headers.Find("nested"), nullptr);
@@ -119,11 +114,7 @@ TEST_F(ConsumerIt, NackWithRequeueRedelivers) {
   ASSERT_TRUE(first.has_value());
   EXPECT_FALSE(first->redelivered);
   ASSERT_TRUE(consumer.Nack(*first, true));
-  std::optional<Delivery> second = NextWithin(consumer, seconds(10));
-  ASSERT_TRUE(second.has_value());
-  EXPECT_EQ(second->message.message_id, "n-1");
-  EXPECT_TRUE(second->redelivered);
-  EXPECT_TRUE(consumer.Ack(*second));
+  ExpectRedelivery(consumer, "n-1");
 }
 
 TEST_F(ConsumerIt, GetReportsRemainingCountAndEmptyQueue) {
@@ -161,11 +152,7 @@ TEST_F(ConsumerIt, AckFromOlderChannelGenerationIsIgnoredAndMessageRedelivered) 
   EXPECT_GT(conn.Generation(), d->generation);
   EXPECT_FALSE(consumer.Ack(*d));
   // The consumer was re-established on the new channel and gets the message again.
-  std::optional<Delivery> again = NextWithin(consumer, seconds(10));
-  ASSERT_TRUE(again.has_value());
-  EXPECT_EQ(again->message.message_id, "s-1");
-  EXPECT_TRUE(again->redelivered);
-  EXPECT_TRUE(consumer.Ack(*again));
+  ExpectRedelivery(consumer, "s-1");
 }
 
 TEST_F(ConsumerIt, ServerCancelSurfacesAsConsumerCancelled) {
