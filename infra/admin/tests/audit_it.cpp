@@ -366,10 +366,7 @@ class AuditBrokerIt : public AuditIt {
 
 TEST_P(AuditBrokerIt, DeadLettersAreListedWithTheirReason) {
   TestVhost vhost("audit");
-  amqp::ConnectionOptions options;
-  options.url = vhost.AmqpUrl();
-  options.connection_name = "audit-test";
-  amqp::Connection connection(options);
+  amqp::Connection connection(amqp::ConnectionOptions{.url = vhost.AmqpUrl(), .connection_name = "audit-test"});
   testing::DeclareWorker(connection, "order");
   testing::DeadLetterSeed seed;
   seed.message = testing::OrderPlaced("o-poison");

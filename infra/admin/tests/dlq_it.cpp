@@ -38,14 +38,10 @@ class AdminDlqTest : public ::testing::Test {
  protected:
   void SetUp() override {
     vhost_ = std::make_unique<TestVhost>("admin");
-    amqp::ConnectionOptions options;
-    options.url = vhost_->AmqpUrl();
-    options.connection_name = "admin-test";
-    connection_ = std::make_unique<amqp::Connection>(options);
+    connection_ = std::make_unique<amqp::Connection>(
+        amqp::ConnectionOptions{.url = vhost_->AmqpUrl(), .connection_name = "admin-test"});
     testing::DeclareWorker(*connection_, "order");
-    endpoints_.amqp_url = vhost_->AmqpUrl();
-    endpoints_.mgmt_url = RequireEnv("CHOREO_TEST_MGMT_URL");
-    endpoints_.connection_name = choreo::testing::UniqueName("choreo-admin");
+    endpoints_ = testing::EndpointsFor(*vhost_);
   }
 
   RunResult Admin(std::vector<std::string> args, const std::string& stdin_text = "") {

@@ -11,11 +11,17 @@
 #include <thread>
 #include <vector>
 
+#include "choreo/admin/admin.hpp"
 #include "choreo/amqp/amqp.hpp"
 #include "choreo/contracts/topology.hpp"
 #include "choreo/store/store.hpp"
+#include "choreo/testing/testing.hpp"
 
 namespace choreo::admin::testing {
+
+// How choreo-admin reaches `vhost` of the test broker: its AMQP URL, the test management API
+// (CHOREO_TEST_MGMT_URL), and a connection name made unique from `name`.
+Endpoints EndpointsFor(const choreo::testing::TestVhost& vhost, const std::string& name = "choreo-admin");
 
 // Declares the event exchanges, choreo.dlx and every queue and binding of `worker`.
 contracts::topology::WorkerTopology DeclareWorker(amqp::Connection& connection,

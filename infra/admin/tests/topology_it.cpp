@@ -34,13 +34,9 @@ class AdminTopologyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     vhost_ = std::make_unique<TestVhost>("topology");
-    amqp::ConnectionOptions options;
-    options.url = vhost_->AmqpUrl();
-    options.connection_name = "admin-topology-test";
-    connection_ = std::make_unique<amqp::Connection>(options);
-    endpoints_.amqp_url = vhost_->AmqpUrl();
-    endpoints_.mgmt_url = RequireEnv("CHOREO_TEST_MGMT_URL");
-    endpoints_.connection_name = choreo::testing::UniqueName("choreo-admin");
+    connection_ = std::make_unique<amqp::Connection>(
+        amqp::ConnectionOptions{.url = vhost_->AmqpUrl(), .connection_name = "admin-topology-test"});
+    endpoints_ = testing::EndpointsFor(*vhost_);
   }
 
   RunResult Admin(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
