@@ -16,8 +16,7 @@
 namespace choreo::admin {
 namespace {
 
-using choreo::testing::DbKind, choreo::testing::TestDatabase, choreo::testing::TestVhost,
-      choreo::testing::WaitFor;
+using choreo::testing::DbKind, choreo::testing::TestDatabase, choreo::testing::TestVhost, choreo::testing::WaitFor;
 using std::chrono::seconds;
 
 constexpr std::size_t kMessages = 1000;
