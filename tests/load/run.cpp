@@ -2,6 +2,7 @@
 
 #include <Poco/Net/HTTPRequest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <random>

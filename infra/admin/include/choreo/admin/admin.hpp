@@ -28,16 +28,14 @@ inline constexpr int kExitFailure = 1;  // some or all of the work failed; the b
 inline constexpr int kExitUsage = 2;    // bad arguments, unknown queue or vhost
 
 // Bad arguments, a queue that does not exist, a queue that is not a DLQ: exit code 2.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
+struct UsageError : std::runtime_error {
+  using runtime_error::runtime_error;
 };
 
 // Anything else that stops a command (broker or management API unreachable, refused
 // credentials, a store that cannot be read): exit code 1.
-class CommandError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
+struct CommandError : std::runtime_error {
+  using runtime_error::runtime_error;
 };
 
 // Where the broker is. Credentials for the management API come from the AMQP URL.
