@@ -30,31 +30,34 @@ std::vector<std::string> SplitKeys(const std::string& text) {
 
 int main(int argc, char** argv) {
   using namespace choreo;
+  gateway::GatewayOptions options;
   config::Options flags("gateway", "choreo HTTP gateway: takes orders (POST /orders) and answers GET /orders/{id}.");
+  // Where it listens, its broker and its store.
   flags.Add("listen-address", "CHOREO_GATEWAY_ADDRESS", "127.0.0.1", "address to listen on (0.0.0.0: all interfaces)")
       .Add("port", "CHOREO_GATEWAY_PORT", "8080", "HTTP port (0: any free port)")
       .Add("amqp-url", "CHOREO_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/", "broker URL")
       .Add("store-url", "CHOREO_STORE_URL", "sqlite:var/data/gateway.db", "store URL (sqlite:PATH or postgresql://...)")
-      .Add("store-pool-size", "CHOREO_GATEWAY_STORE_POOL_SIZE", "8", "database connections")
-      .Add("max-body-bytes", "CHOREO_GATEWAY_MAX_BODY_BYTES", "65536", "larger request bodies get 413")
+      .Add("store-pool-size", "CHOREO_GATEWAY_STORE_POOL_SIZE", "8", "database connections");
+  // The HTTP server's limits.
+  flags.Add("max-body-bytes", "CHOREO_GATEWAY_MAX_BODY_BYTES", "65536", "larger request bodies get 413")
       .Add("max-threads", "CHOREO_GATEWAY_MAX_THREADS", "64",
            "connections served at once (a keep-alive connection holds its thread)")
       .Add("max-queued", "CHOREO_GATEWAY_MAX_QUEUED", "64", "connections waiting for a thread; more are refused")
       .Add("io-timeout", "CHOREO_GATEWAY_IO_TIMEOUT", "10s", "socket read/write timeout")
       .Add("request-timeout", "CHOREO_GATEWAY_REQUEST_TIMEOUT", "30s", "deadline for receiving a request body (408)")
-      .Add("keep-alive-timeout", "CHOREO_GATEWAY_KEEP_ALIVE_TIMEOUT", "5s", "idle keep-alive connections are closed after")
-      .Add("api-keys", "CHOREO_GATEWAY_API_KEYS", "",
-           "comma-separated API keys for 'Authorization: Bearer <key>' on /orders (empty: no auth; prefer the "
-           "environment variable, flags show in ps)")
-      .Add("idempotency-ttl", "CHOREO_GATEWAY_IDEMPOTENCY_TTL", "24h", "how long Idempotency-Key records are kept")
-      .Add("group-commit-max", "CHOREO_GATEWAY_GROUP_COMMIT_MAX", "64",
-           "concurrent POST /orders committed in one store transaction at most")
+      .Add("keep-alive-timeout", "CHOREO_GATEWAY_KEEP_ALIVE_TIMEOUT", "5s", "idle keep-alive connections are closed after");
+  // Taking orders.
+  flags.Add("api-keys", "CHOREO_GATEWAY_API_KEYS", "",
+            "comma-separated API keys for 'Authorization: Bearer <key>' on /orders (empty: no auth; prefer the "
+            "environment variable, flags show in ps)")
+      .Add("idempotency-ttl", "CHOREO_GATEWAY_IDEMPOTENCY_TTL", "24h", "how long Idempotency-Key records are kept");
+  // Committing them together, and the log.
+  flags.Add("group-commit-max", "CHOREO_GATEWAY_GROUP_COMMIT_MAX", "64",
+            "concurrent POST /orders committed in one store transaction at most")
       .Add("group-commit-window", "CHOREO_GATEWAY_GROUP_COMMIT_WINDOW", "0ms",
            "how long to wait for more orders to commit together (0: only those already waiting)")
       .Add("log-level", "CHOREO_LOG_LEVEL", "info", "debug | info | warn | error")
       .AddFlag("help", "print this help");
-
-  gateway::GatewayOptions options;
   return config::RunProcess(
       flags, argc, argv,
       {.read =

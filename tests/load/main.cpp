@@ -14,6 +14,7 @@
 int main(int argc, char** argv) {
   using namespace choreo;
   std::signal(SIGPIPE, SIG_IGN);
+  load::Settings settings;
   config::Options flags("choreo-load",
                         "Submits orders to the gateway, then waits until every one is CONFIRMED or CANCELLED.\n"
                         "Mix kinds: ok, decline, flaky, slow, insufficient, rejected_destination, rare, duplicate.\n"
@@ -38,7 +39,6 @@ int main(int argc, char** argv) {
       .AddFlag("no-check-outcomes", "do not fail on an outcome its kind does not expect")
       .AddFlag("json", "print the report as JSON")
       .AddFlag("help", "print this help");
-  load::Settings settings;
   return config::RunProcess(
       flags, argc, argv,
       {.read =

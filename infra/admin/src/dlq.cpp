@@ -214,9 +214,7 @@ ShowReport Show(const Endpoints& endpoints, const ShowOptions& options) {
   auto connection = detail::OpenConnection(endpoints);
   const contracts::Millis now = NowMillis();
 
-  detail::PassOptions pass_options;
-  pass_options.queue = options.queue;
-  pass_options.limit = options.limit;
+  const detail::PassOptions pass_options{.queue = options.queue, .limit = options.limit};
   detail::PassHooks hooks;
   hooks.decide = [&](const DeadLetter& letter) {
     Decision d;
@@ -268,11 +266,8 @@ ReplayReport Replay(const Endpoints& endpoints, const ReplayOptions& options) {
   const uint64_t reconnects_before = reconnects();
   const contracts::Millis now = NowMillis();
 
-  detail::PassOptions pass_options;
-  pass_options.queue = options.queue;
-  pass_options.limit = options.limit;
-  pass_options.window = options.window;
-  pass_options.rate = options.rate;
+  const detail::PassOptions pass_options{
+      .queue = options.queue, .limit = options.limit, .window = options.window, .rate = options.rate};
   detail::PassHooks hooks;
   hooks.decide = [&](const DeadLetter& letter) {
     Decision d;
@@ -334,9 +329,7 @@ PurgeReport Purge(const Endpoints& endpoints, const PurgeOptions& options) {
   const uint64_t reconnects_before = connection->Reconnects();
   const contracts::Millis now = NowMillis();
 
-  detail::PassOptions pass_options;
-  pass_options.queue = options.queue;
-  pass_options.limit = options.limit;
+  const detail::PassOptions pass_options{.queue = options.queue, .limit = options.limit};
   detail::PassHooks hooks;
   hooks.decide = [&](const DeadLetter& letter) {
     Decision d;

@@ -79,12 +79,9 @@ TEST(GlobMatch, StarMatchesAnyRun) {
 
 TEST(Describe, ReadsTheRuntimeHeaders) {
   DeadLetter l = Describe(RuntimeDeadLetter("m-1", "order.placed", "permanent", "2024-05-01T10:00:00.000Z"));
-  EXPECT_EQ(l.message_id, "m-1");
-  EXPECT_EQ(l.event_type, "order.placed");
-  EXPECT_EQ(l.correlation_id, "ord-1");
-  EXPECT_EQ(l.error_class, "permanent");
-  EXPECT_EQ(l.error_message, "quantity must be >= 1");
-  EXPECT_EQ(l.worker, "order");
+  EXPECT_EQ(std::tie(l.message_id, l.event_type, l.correlation_id), std::make_tuple("m-1", "order.placed", "ord-1"));
+  EXPECT_EQ(std::tie(l.error_class, l.error_message, l.worker),
+            std::make_tuple("permanent", "quantity must be >= 1", "order"));
   EXPECT_EQ(Origin(l), (Destination{"orders", "order.placed", "order"}));
   EXPECT_EQ(l.destination_source, "headers");
   EXPECT_EQ(l.attempts, 3);

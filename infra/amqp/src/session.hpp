@@ -27,7 +27,7 @@ inline constexpr amqp_channel_t kChannel = 1;
 class Session {
  public:
   explicit Session(ConnectionOptions options);
-  ~Session();
+  ~Session();  // closes the connection quietly
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 

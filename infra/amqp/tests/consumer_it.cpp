@@ -22,6 +22,12 @@ class ConsumerIt : public VhostSuite {
     ASSERT_EQ(results[0].outcome, PublishOutcome::kConfirmed) << results[0].reply_text;
   }
 
+  // Quorum queue `queue` holding just `m`.
+  static void QueueWithOne(Connection& conn, const std::string& queue, const Message& m) {
+    conn.DeclareQueue(QueueSpec::Quorum(queue));
+    PublishConfirmed(conn, "", queue, m);
+  }
+
   static std::optional<Delivery> NextWithin(Consumer& consumer, milliseconds timeout) {
     std::optional<Delivery> d;
     WaitFor([&] { return (d = consumer.Next(milliseconds(100))).has_value(); }, timeout);
@@ -107,8 +113,7 @@ TEST_F(ConsumerIt, PropertiesAndNestedHeadersSurviveTheBroker) {
 
 TEST_F(ConsumerIt, NackWithRequeueRedelivers) {
   Connection conn(Options("nack"));
-  conn.DeclareQueue(QueueSpec::Quorum("nack"));
-  PublishConfirmed(conn, "", "nack", TextMessage("n-1", "again"));
+  QueueWithOne(conn, "nack", TextMessage("n-1", "again"));
   Consumer consumer(conn, ConsumerOptions{.queue = "nack"});
   std::optional<Delivery> first = NextWithin(consumer, seconds(10));
   ASSERT_TRUE(first.has_value());
@@ -142,8 +147,7 @@ TEST_F(ConsumerIt, GetReportsRemainingCountAndEmptyQueue) {
 
 TEST_F(ConsumerIt, AckFromOlderChannelGenerationIsIgnoredAndMessageRedelivered) {
   Connection conn(Options("stale"));
-  conn.DeclareQueue(QueueSpec::Quorum("stale"));
-  PublishConfirmed(conn, "", "stale", TextMessage("s-1", "stale"));
+  QueueWithOne(conn, "stale", TextMessage("s-1", "stale"));
   Consumer consumer(conn, ConsumerOptions{.queue = "stale"});
   std::optional<Delivery> d = NextWithin(consumer, seconds(10));
   ASSERT_TRUE(d.has_value());

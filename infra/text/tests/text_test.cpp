@@ -2,6 +2,7 @@
 
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "choreo/text/percent.hpp"
 #include "choreo/text/table.hpp"
@@ -33,10 +34,9 @@ TEST(Pad, PadsButNeverCuts) {
 }
 
 TEST(PercentDecode, DecodesEscapesOfEitherCase) {
-  EXPECT_EQ(PercentDecode("p%40ss%2fword%2F"), "p@ss/word/");
-  EXPECT_EQ(PercentDecode("plain+text"), "plain+text");
-  EXPECT_EQ(PercentDecode("%41%42c"), "ABc");
-  EXPECT_EQ(PercentDecode(""), "");
+  const std::pair<const char*, const char*> cases[] = {
+      {"p%40ss%2fword%2F", "p@ss/word/"}, {"plain+text", "plain+text"}, {"%41%42c", "ABc"}, {"", ""}};
+  for (const auto& [encoded, decoded] : cases) EXPECT_EQ(PercentDecode(encoded), decoded) << encoded;
 }
 
 TEST(PercentDecode, RejectsTruncatedAndBadEscapes) {

@@ -96,12 +96,6 @@ CheckResult ConfirmedShipment(const AuditContext& a) {
   return Finish(c);
 }
 
-CheckResult ConfirmedEmail(const AuditContext& a) {
-  return TerminalEmail(
-      a, MakeCheck("confirmed.email", "each CONFIRMED order got exactly one confirmation e-mail", "confirmed orders"),
-      IsConfirmed, kConfirmationTemplate, kCancellationTemplate, "confirmation");
-}
-
 CheckResult CancelledPayment(const AuditContext& a) {
   CheckResult c =
       MakeCheck("cancelled.payment",
@@ -141,12 +135,6 @@ CheckResult CancelledPayment(const AuditContext& a) {
   return Finish(c);
 }
 
-CheckResult CancelledEmail(const AuditContext& a) {
-  return TerminalEmail(
-      a, MakeCheck("cancelled.email", "each CANCELLED order got exactly one cancellation e-mail", "cancelled orders"),
-      IsCancelled, kCancellationTemplate, kConfirmationTemplate, "cancellation");
-}
-
 CheckResult InFlightEffects(const AuditContext& a) {
   CheckResult c =
       MakeCheck("effects.in_flight",
@@ -171,6 +159,18 @@ CheckResult InFlightEffects(const AuditContext& a) {
     AddProblems(c, id, problems);
   }
   return Finish(c);
+}
+
+CheckResult ConfirmedEmail(const AuditContext& a) {
+  return TerminalEmail(
+      a, MakeCheck("confirmed.email", "each CONFIRMED order got exactly one confirmation e-mail", "confirmed orders"),
+      IsConfirmed, kConfirmationTemplate, kCancellationTemplate, "confirmation");
+}
+
+CheckResult CancelledEmail(const AuditContext& a) {
+  return TerminalEmail(
+      a, MakeCheck("cancelled.email", "each CANCELLED order got exactly one cancellation e-mail", "cancelled orders"),
+      IsCancelled, kCancellationTemplate, kConfirmationTemplate, "cancellation");
 }
 
 }  // namespace choreo::admin::audit

@@ -132,24 +132,17 @@ void WriteAuditText(std::ostream& out, const AuditReport& report, bool verbose) 
 }
 
 std::string AuditJson(const AuditReport& report) {
-  json j;
-  j["ok"] = report.Clean();
-  j["violations"] = report.Violations();
-  j["at"] = contracts::FormatRfc3339(contracts::Millis(milliseconds(report.now_ms)));
-  j["in_flight_allowed_ms"] = report.in_flight ? json(report.in_flight->count()) : json(nullptr);
-  j["sources"] = report.sources;
-  j["checks"] = json::array();
+  json j = {{"ok", report.Clean()},
+            {"violations", report.Violations()},
+            {"at", contracts::FormatRfc3339(contracts::Millis(milliseconds(report.now_ms)))},
+            {"in_flight_allowed_ms", report.in_flight ? json(report.in_flight->count()) : json(nullptr)},
+            {"sources", report.sources},
+            {"checks", json::array()}};
   for (const auto& c : report.checks) {
-    json e;
-    e["name"] = c.name;
-    e["description"] = c.description;
-    e["status"] = Lower(ToString(c.status));
-    e["checked"] = c.checked;
-    e["unit"] = c.unit;
-    e["tolerated"] = c.tolerated;
-    e["offending"] = c.offenders.size();
+    json e = {{"name", c.name}, {"description", c.description}, {"status", Lower(ToString(c.status))},
+              {"checked", c.checked}, {"unit", c.unit}, {"tolerated", c.tolerated},
+              {"offending", c.offenders.size()}, {"offenders", json::array()}};
     if (!c.note.empty()) e["note"] = c.note;
-    e["offenders"] = json::array();
     for (const auto& o : c.offenders) e["offenders"].push_back({{"id", o.id}, {"problem", o.problem}});
     j["checks"].push_back(std::move(e));
   }

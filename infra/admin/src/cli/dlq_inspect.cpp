@@ -40,19 +40,13 @@ int DlqList(const Args& args, const Io& io) {
   ListReport report = ListDeadLetterQueues(EndpointsFrom(args, io.env));
   for (const std::string& w : report.warnings) io.err << "choreo-admin: warning: " << w << "\n";
   if (args.Has("json")) {
-    json j;
-    j["vhost"] = report.vhost;
-    j["source"] = report.source;
-    j["queues"] = json::array();
+    json j = {{"vhost", report.vhost}, {"source", report.source}, {"queues", json::array()},
+              {"warnings", report.warnings}};
     for (const QueueSummary& q : report.queues) {
-      json e;
-      e["queue"] = q.name;
-      e["messages"] = q.messages;
-      e["oldest_age_seconds"] = q.oldest_age ? json(q.oldest_age->count() / 1000) : json(nullptr);
-      e["oldest_dead_lettered_at"] = q.oldest_dead_lettered_at;
-      j["queues"].push_back(e);
+      j["queues"].push_back({{"queue", q.name}, {"messages", q.messages},
+                             {"oldest_age_seconds", q.oldest_age ? json(q.oldest_age->count() / 1000) : json(nullptr)},
+                             {"oldest_dead_lettered_at", q.oldest_dead_lettered_at}});
     }
-    j["warnings"] = report.warnings;
     io.out << PrettyJson(j) << "\n";
     return kExitOk;
   }

@@ -154,17 +154,14 @@ struct AuditSummary {
   std::size_t cancelled = 0;
   std::map<std::string, std::size_t> cancelled_by_reason;
   std::size_t in_flight = 0;  // neither confirmed nor cancelled
-  std::size_t captures = 0;
-  std::size_t declined_charges = 0;
+  std::size_t captures = 0, declined_charges = 0;
   std::int64_t captured_minor = 0;
   std::size_t refunds = 0;
   std::int64_t refunded_minor = 0;
   std::size_t emails = 0;
   std::map<std::string, std::size_t> emails_by_template;
-  std::size_t shipments_scheduled = 0;
-  std::size_t shipments_rejected = 0;
-  std::int64_t units_sold = 0;
-  std::int64_t units_reserved = 0;
+  std::size_t shipments_scheduled = 0, shipments_rejected = 0;
+  std::int64_t units_sold = 0, units_reserved = 0;
   std::int64_t outbox_pending = 0;
   std::size_t dlq_messages = 0;
 };
