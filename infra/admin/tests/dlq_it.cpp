@@ -21,8 +21,7 @@ namespace choreo::admin {
 namespace {
 
 namespace dl = contracts::dead_letter;
-using choreo::testing::DbKind, choreo::testing::RequireEnv, choreo::testing::TestDatabase, choreo::testing::TestVhost,
-      choreo::testing::WaitFor;
+using choreo::testing::DbKind, choreo::testing::RequireEnv, choreo::testing::TestDatabase, choreo::testing::WaitFor;
 using std::chrono::milliseconds, std::chrono::seconds;
 using testing::DeadLetterSeed, testing::RunBinary, testing::RunResult;
 
@@ -34,14 +33,11 @@ std::string RfcAgo(std::chrono::seconds ago) {
 }
 
 // A fresh vhost per test with the order worker's topology, as the runtime declares it.
-class AdminDlqTest : public ::testing::Test {
+class AdminDlqTest : public testing::VhostTest {
  protected:
   void SetUp() override {
-    vhost_ = std::make_unique<TestVhost>("admin");
-    connection_ = std::make_unique<amqp::Connection>(
-        amqp::ConnectionOptions{.url = vhost_->AmqpUrl(), .connection_name = "admin-test"});
+    OpenVhost("admin", "admin-test");
     testing::DeclareWorker(*connection_, "order");
-    endpoints_ = testing::EndpointsFor(*vhost_);
   }
 
   RunResult Admin(std::vector<std::string> args, const std::string& stdin_text = "") {
@@ -92,10 +88,6 @@ class AdminDlqTest : public ::testing::Test {
     }
     return out;
   }
-
-  std::unique_ptr<TestVhost> vhost_;
-  std::unique_ptr<amqp::Connection> connection_;
-  Endpoints endpoints_;
 };
 
 // The operator's main story (docs/operations.md): poison -> DLQ -> show -> dry run -> fix ->

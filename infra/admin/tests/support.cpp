@@ -49,6 +49,13 @@ Endpoints EndpointsFor(const choreo::testing::TestVhost& vhost, const std::strin
   return endpoints;
 }
 
+void VhostTest::OpenVhost(const std::string& prefix, const std::string& connection_name) {
+  vhost_ = std::make_unique<choreo::testing::TestVhost>(prefix);
+  connection_ = std::make_unique<amqp::Connection>(
+      amqp::ConnectionOptions{.url = vhost_->AmqpUrl(), .connection_name = connection_name});
+  endpoints_ = EndpointsFor(*vhost_);
+}
+
 topology::WorkerTopology DeclareWorker(amqp::Connection& connection, std::string_view worker) {
   for (const topology::Exchange& e : topology::Exchanges()) {
     amqp::ExchangeSpec spec;

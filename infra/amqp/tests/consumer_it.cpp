@@ -115,7 +115,7 @@ TEST_F(ConsumerIt, NackWithRequeueRedelivers) {
   Connection conn(Options("nack"));
   QueueWithOne(conn, "nack", TextMessage("n-1", "again"));
   Consumer consumer(conn, ConsumerOptions{.queue = "nack"});
-  std::optional<Delivery> first = NextWithin(consumer, seconds(10));
+  const auto first = NextWithin(consumer, seconds(10));
   ASSERT_TRUE(first.has_value());
   EXPECT_FALSE(first->redelivered);
   ASSERT_TRUE(consumer.Nack(*first, true));

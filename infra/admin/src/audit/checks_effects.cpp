@@ -10,6 +10,13 @@ namespace choreo::admin::audit {
 
 namespace {
 
+// Why a check of the orders against the provider's ledger cannot run, or nullptr.
+const char* MissingOrdersOrLedger(const AuditContext& a) {
+  if (!a.data.orders) return "no order store";
+  if (!a.data.provider) return "no provider store";
+  return nullptr;
+}
+
 // One e-mail of `wanted` and none of `unwanted`; a missing one may be on its way for an
 // order that became terminal recently.
 void CheckEmails(const AuditContext& a, CheckResult& c, const std::string& id, const OrderFacts& f, const char* wanted,
@@ -36,8 +43,7 @@ void CheckEmails(const AuditContext& a, CheckResult& c, const std::string& id, c
 // `ended` says.
 CheckResult TerminalEmail(const AuditContext& a, CheckResult c, bool (*ended)(const OrderRecord&), const char* wanted,
                           const char* unwanted, const char* what) {
-  if (!a.data.orders) return Skipped(c, "no order store");
-  if (!a.data.provider) return Skipped(c, "no provider store");
+  if (const char* missing = MissingOrdersOrLedger(a)) return Skipped(c, missing);
   for (const auto& [id, f] : a.Orders()) {
     if (!a.InScope(f) || !f.order || !ended(*f.order)) continue;
     CheckEmails(a, c, id, f, wanted, unwanted, what);
@@ -51,8 +57,7 @@ CheckResult ConfirmedPayment(const AuditContext& a) {
   CheckResult c =
       MakeCheck("confirmed.payment", "each CONFIRMED order has exactly one capture (of its total) and no refund",
                 "confirmed orders");
-  if (!a.data.orders) return Skipped(c, "no order store");
-  if (!a.data.provider) return Skipped(c, "no provider store");
+  if (const char* missing = MissingOrdersOrLedger(a)) return Skipped(c, missing);
   for (const auto& [id, f] : a.Orders()) {
     if (!a.InScope(f) || !f.order || !IsConfirmed(*f.order)) continue;
     ++c.checked;
@@ -101,13 +106,12 @@ CheckResult CancelledPayment(const AuditContext& a) {
       MakeCheck("cancelled.payment",
                 "each CANCELLED order has no net charge: a capture is matched by exactly one refund of its amount",
                 "cancelled orders");
-  if (!a.data.orders) return Skipped(c, "no order store");
-  if (!a.data.provider) return Skipped(c, "no provider store");
+  if (const char* missing = MissingOrdersOrLedger(a)) return Skipped(c, missing);
   for (const auto& [id, f] : a.Orders()) {
     if (!a.InScope(f) || !f.order || !IsCancelled(*f.order)) continue;
     ++c.checked;
-    std::vector<std::string> problems;
     bool waiting = false;
+    std::vector<std::string> problems;
     if (f.captures.size() > 1) problems.push_back(std::to_string(f.captures.size()) + " captures");
     for (const ChargeRecord* ch : f.captures) {
       const auto& refunds = a.RefundsOf(ch->charge_id);
