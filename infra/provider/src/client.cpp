@@ -100,11 +100,10 @@ Response Send(const std::string& host, std::uint16_t port, std::chrono::millisec
     }
     session.sendRequest(request) << text;
     Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
+    std::ostringstream out;
+    Poco::StreamCopier::copyStream(session.receiveResponse(response), out);
     result.status = static_cast<int>(response.getStatus());
     result.replayed = response.get("Idempotent-Replayed", "") == "true";
-    std::ostringstream out;
-    Poco::StreamCopier::copyStream(in, out);
     response_text = out.str();
     if (static_cast<std::streamsize>(response_text.size()) > kMaxResponseBytes) response_text.clear();
   } catch (const Poco::Exception& e) {
