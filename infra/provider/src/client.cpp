@@ -86,6 +86,7 @@ Response Send(const std::string& host, std::uint16_t port, std::chrono::millisec
   const std::string text = body.is_null() ? std::string() : body.dump();
   Response result;
   std::string response_text;
+  std::ostringstream out;
   try {
     Poco::Net::HTTPClientSession session(host, port);
     const Poco::Timespan span(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) * 1000);
@@ -100,7 +101,6 @@ Response Send(const std::string& host, std::uint16_t port, std::chrono::millisec
     }
     session.sendRequest(request) << text;
     Poco::Net::HTTPResponse response;
-    std::ostringstream out;
     Poco::StreamCopier::copyStream(session.receiveResponse(response), out);
     result.status = static_cast<int>(response.getStatus());
     result.replayed = response.get("Idempotent-Replayed", "") == "true";
