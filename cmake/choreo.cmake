@@ -5,6 +5,34 @@ add_library(choreo_warnings INTERFACE)
 target_compile_options(choreo_warnings INTERFACE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
 add_library(choreo::warnings ALIAS choreo_warnings)
 
+# choreo_library(<target> [ALIAS <name>] SOURCES <files...> [PUBLIC <targets...>]
+#                [PRIVATE <targets...>] [INCLUDE <dirs...>] [PRIVATE_INCLUDE <dirs...>])
+# A static library of the project: choreo::<name> as its alias, INCLUDE (default: the
+# folder's include/) as its public include directories, and the warnings above.
+function(choreo_library target)
+  cmake_parse_arguments(L "" "ALIAS" "SOURCES;PUBLIC;PRIVATE;INCLUDE;PRIVATE_INCLUDE" ${ARGN})
+  add_library(${target} STATIC ${L_SOURCES})
+  if(L_ALIAS)
+    add_library(choreo::${L_ALIAS} ALIAS ${target})
+  endif()
+  if(NOT L_INCLUDE)
+    set(L_INCLUDE include)
+  endif()
+  target_include_directories(${target} PUBLIC ${L_INCLUDE})
+  if(L_PRIVATE_INCLUDE)
+    target_include_directories(${target} PRIVATE ${L_PRIVATE_INCLUDE})
+  endif()
+  target_link_libraries(${target} PUBLIC ${L_PUBLIC} PRIVATE ${L_PRIVATE} choreo::warnings)
+endfunction()
+
+# choreo_executable(<target> SOURCES <files...> LIBS <targets...>)
+# An executable (it lands in build/bin/) linked privately to LIBS, with the warnings above.
+function(choreo_executable target)
+  cmake_parse_arguments(E "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${target} ${E_SOURCES})
+  target_link_libraries(${target} PRIVATE ${E_LIBS} choreo::warnings)
+endfunction()
+
 # choreo_test(NAME <name> SOURCES <files...> LIBS <targets...> [LABELS unit|it] [SERIAL] [TIMEOUT s])
 # One gtest executable per call, registered with ctest. Integration tests
 # (label "it") need the private broker/database that infra/test starts; they
@@ -31,10 +59,8 @@ endfunction()
 # migrations built, so a schema change breaks the component's own test, not the audit.
 function(choreo_facts_library)
   cmake_parse_arguments(F "" "COMPONENT;TEST_WITH" "SOURCES;LIBS" ${ARGN})
-  add_library(choreo_${F_COMPONENT}_facts STATIC ${F_SOURCES})
-  add_library(choreo::${F_COMPONENT}_facts ALIAS choreo_${F_COMPONENT}_facts)
-  target_include_directories(choreo_${F_COMPONENT}_facts PUBLIC include)
-  target_link_libraries(choreo_${F_COMPONENT}_facts PUBLIC choreo::store PRIVATE ${F_LIBS} choreo::warnings)
+  choreo_library(choreo_${F_COMPONENT}_facts ALIAS ${F_COMPONENT}_facts SOURCES ${F_SOURCES}
+    PUBLIC choreo::store PRIVATE ${F_LIBS})
   choreo_test(NAME ${F_COMPONENT}_facts_it SOURCES tests/facts_it.cpp
     LIBS ${F_TEST_WITH} choreo::${F_COMPONENT}_facts choreo::testing LABELS it)
 endfunction()

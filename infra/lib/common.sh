@@ -7,6 +7,19 @@ RABBIT_BIN=/usr/lib/rabbitmq/bin
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# export_defaults PREFIX NAME=DEFAULT...: exports each NAME as "${PREFIX}NAME" when that is
+# set and not empty, else as DEFAULT ("${CHOREO_RABBIT_PORT:-5672}" for
+# `export_defaults CHOREO_ RABBIT_PORT=5672`): the names and ports a run takes from outside.
+export_defaults() {
+  local prefix="$1" pair name from
+  shift
+  for pair in "$@"; do
+    name="${pair%%=*}"
+    from="$prefix$name"
+    export "$name=${!from:-${pair#*=}}"
+  done
+}
+
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
   elif command -v sudo >/dev/null 2>&1; then sudo -n "$@"

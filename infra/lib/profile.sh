@@ -29,14 +29,9 @@ profile_embedded_broker() {
 }
 
 # ---------------------------------------------------------------- cluster
-export CLUSTER_NAME="${CHOREO_CLUSTER_NAME:-choreo-c}"
-export CLUSTER_SIZE="${CHOREO_CLUSTER_SIZE:-3}"
-export CLUSTER_PORT="${CHOREO_CLUSTER_PORT:-5772}"
-export CLUSTER_MGMT_PORT="${CHOREO_CLUSTER_MGMT_PORT:-15772}"
-export CLUSTER_DIST_PORT="${CHOREO_CLUSTER_DIST_PORT:-25772}"
-export CLUSTER_DIR="$VAR_DIR/cluster"
-export PG_PORT="${CHOREO_PG_PORT:-5433}"
-export PG_DIR="$VAR_DIR/pg"
+export_defaults CHOREO_ CLUSTER_NAME=choreo-c CLUSTER_SIZE=3 CLUSTER_PORT=5772 CLUSTER_MGMT_PORT=15772 \
+  CLUSTER_DIST_PORT=25772 PG_PORT=5433
+export CLUSTER_DIR="$VAR_DIR/cluster" PG_DIR="$VAR_DIR/pg"
 
 profile_cluster_broker() {
   if [ -n "${CHOREO_AMQP_URL:-}" ]; then

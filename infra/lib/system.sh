@@ -4,10 +4,7 @@
 VAR_DIR="${CHOREO_VAR_DIR:-$CHOREO_ROOT/var}"
 # The build tree whose bin/ infra/services starts.
 export CHOREO_BUILD_DIR="${CHOREO_BUILD_DIR:-$CHOREO_ROOT/build}"
-export RABBIT_NODE="${CHOREO_RABBIT_NODE:-choreo@localhost}"
-export RABBIT_PORT="${CHOREO_RABBIT_PORT:-5672}"
-export RABBIT_MGMT_PORT="${CHOREO_RABBIT_MGMT_PORT:-15672}"
-export RABBIT_DIST_PORT="${CHOREO_RABBIT_DIST_PORT:-25672}"
+export_defaults CHOREO_ RABBIT_NODE=choreo@localhost RABBIT_PORT=5672 RABBIT_MGMT_PORT=15672 RABBIT_DIST_PORT=25672
 export RABBIT_DIR="$VAR_DIR/broker"
 
 # Non-comment lines of infra/services.

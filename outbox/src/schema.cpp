@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <string>
 
 #include "choreo/outbox/inbox.hpp"
 #include "choreo/outbox/outbox.hpp"
@@ -12,40 +13,29 @@ namespace {
 
 // Timestamps are epoch milliseconds (BIGINT) so both dialects store the same values.
 // The partial indexes serve the two hot queries without scanning sent rows: the relay's
-// "pending rows in id order" and retention's "sent before X".
+// "pending rows in id order" and retention's "sent before X". The table is the same in
+// both dialects but for its id column.
+std::string CreateOutbox(const std::string& id_column) {
+  return "CREATE TABLE choreo_outbox (\n            id " + id_column + R"(,
+            message_id TEXT NOT NULL UNIQUE,
+            exchange TEXT NOT NULL,
+            routing_key TEXT NOT NULL,
+            properties TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at BIGINT NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at BIGINT
+          );
+          CREATE INDEX choreo_outbox_pending ON choreo_outbox (id) WHERE sent_at IS NULL;
+          CREATE INDEX choreo_outbox_sent ON choreo_outbox (sent_at) WHERE sent_at IS NOT NULL;)";
+}
+
 const std::vector<store::Migration>& OutboxMigrations() {
   static const std::vector<store::Migration> migrations = {
-      {1, "create choreo_outbox",
-       R"(CREATE TABLE choreo_outbox (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            message_id TEXT NOT NULL UNIQUE,
-            exchange TEXT NOT NULL,
-            routing_key TEXT NOT NULL,
-            properties TEXT NOT NULL,
-            body TEXT NOT NULL,
-            created_at BIGINT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            next_attempt_at BIGINT NOT NULL DEFAULT 0,
-            last_error TEXT,
-            sent_at BIGINT
-          );
-          CREATE INDEX choreo_outbox_pending ON choreo_outbox (id) WHERE sent_at IS NULL;
-          CREATE INDEX choreo_outbox_sent ON choreo_outbox (sent_at) WHERE sent_at IS NOT NULL;)",
-       R"(CREATE TABLE choreo_outbox (
-            id BIGSERIAL PRIMARY KEY,
-            message_id TEXT NOT NULL UNIQUE,
-            exchange TEXT NOT NULL,
-            routing_key TEXT NOT NULL,
-            properties TEXT NOT NULL,
-            body TEXT NOT NULL,
-            created_at BIGINT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            next_attempt_at BIGINT NOT NULL DEFAULT 0,
-            last_error TEXT,
-            sent_at BIGINT
-          );
-          CREATE INDEX choreo_outbox_pending ON choreo_outbox (id) WHERE sent_at IS NULL;
-          CREATE INDEX choreo_outbox_sent ON choreo_outbox (sent_at) WHERE sent_at IS NOT NULL;)"},
+      {1, "create choreo_outbox", CreateOutbox("INTEGER PRIMARY KEY AUTOINCREMENT"),
+       CreateOutbox("BIGSERIAL PRIMARY KEY")},
       // Relays of other replicas LISTEN for this (relay.hpp). A trigger rather than a call
       // in Append: whatever appends rows (a worker, the gateway, a tool, plain SQL)
       // notifies, inside its transaction, so the notification goes out at its commit and

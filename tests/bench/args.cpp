@@ -23,7 +23,7 @@ constexpr const char* kUsage =
     "  flow:        [--flow-orders N] [--flow-limit ORDERS_PER_S (skip the measurement)]\n"
     "  curve:       [--curve-fractions 0.10,0.25,0.50,0.75,0.90] [--curve-step-seconds S]\n"
     "               [--curve-grace-seconds S] [--curve-refine N] [--curve-connections N (0: auto)]\n"
-    "               [--curve-mix ok=100] [--slo-p99-ms MS]\n";
+    "               [--curve-mix ok=100] [--slo-p99-ms MS] [--overload-factor F (0: no overload step)]\n";
 
 }  // namespace
 
@@ -37,6 +37,7 @@ void Args::Validate() const {
   if (curve_refine < 0 || curve_refine > 4) throw std::invalid_argument("--curve-refine is 0..4");
   if (curve_connections < 0 || curve_connections > 60) throw std::invalid_argument("--curve-connections is 0..60 (the gateway serves 64)");
   if (slo_p99_ms <= 0) throw std::invalid_argument("--slo-p99-ms must be positive");
+  if (overload_factor != 0 && overload_factor <= 1) throw std::invalid_argument("--overload-factor is 0 (off) or > 1");
   ParseFractions(curve_fractions);
   for (const load::MixEntry& entry : load::ParseMix(curve_mix)) {
     if (entry.kind == load::Kind::kDuplicate) throw std::invalid_argument("--curve-mix: duplicates are not orders of their own");
@@ -81,6 +82,7 @@ Args Parse(int argc, char** argv) {
     else if (flag == "--curve-connections") a.curve_connections = std::stoi(value);
     else if (flag == "--curve-mix") a.curve_mix = value;
     else if (flag == "--slo-p99-ms") a.slo_p99_ms = std::stod(value);
+    else if (flag == "--overload-factor") a.overload_factor = std::stod(value);
     else throw std::invalid_argument("unknown flag " + flag);
   }
   a.Validate();

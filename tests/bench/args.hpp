@@ -33,6 +33,9 @@ struct Args {
   int curve_connections = 0;       // 0: from the rate (8..48)
   std::string curve_mix = "ok=100";
   double slo_p99_ms = 250;
+  // After the curve: offered this multiple of the SLO rate to a gateway that sheds load
+  // (0: no overload step).
+  double overload_factor = 1.5;
 
   void Validate() const;  // throws std::invalid_argument
 };

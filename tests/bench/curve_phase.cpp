@@ -5,7 +5,10 @@
 // order.cancelled as TerminalWatcher sees it). Steps at fractions of the flow limit, a
 // drained system before each; stops at the first saturated step, then refines between
 // the last rate that met the SLO and the first that did not (curve_logic.hpp).
+#include <signal.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <random>
 
@@ -85,8 +88,8 @@ struct CurveRun {
     s.why = verdict.why;
     for (const SentOrder& o : sent) {
       if (o.status == 202) continue;
-      s.first_post_failure = "HTTP " + std::to_string(o.status) + " " + o.error;
-      break;
+      if (s.first_post_failure.empty()) s.first_post_failure = "HTTP " + std::to_string(o.status) + " " + o.error;
+      ++s.refused[o.status];
     }
     return s;
   }
@@ -100,6 +103,41 @@ void Print(const CurveStep& s) {
               s.connections, s.saturated ? ": SATURATED, " : "", s.why.c_str());
   if (!s.first_post_failure.empty()) std::printf("    first POST failure: %s\n", s.first_post_failure.c_str());
   std::fflush(stdout);
+}
+
+// Load shedding shown: the gateway restarted with an in-flight bound sized by Little's
+// law (the SLO rate times the SLO's p99 target: the orders in progress when the system
+// runs at its SLO rate and each takes as long as the target allows) and offered
+// `overload_factor` times the SLO rate (the lowest curve rate when no step met the SLO).
+// Orders it accepts must still finish within 1 s at p99; the others get 429/503 at once.
+OverloadResult Overload(const Args& args, e2e::System& system, CurveRun& run, const std::vector<std::string>& components,
+                        const CurveResult& curve) {
+  OverloadResult r;
+  const double base = curve.slo_orders_per_s > 0 ? curve.slo_orders_per_s : curve.steps.front().rate;
+  r.offered_per_s = args.overload_factor * base;
+  r.max_in_flight = static_cast<std::size_t>(std::max(4.0, std::ceil(base * args.slo_p99_ms / 1000)));
+  // One gateway at a time on the SQLite file: the shedding one replaces the curve's.
+  const int port = e2e::FreePort();
+  system.Kill("gateway", SIGTERM);
+  system.SetEnv("gateway#2", "CHOREO_GATEWAY_PORT", std::to_string(port));
+  system.SetEnv("gateway#2", "CHOREO_GATEWAY_MAX_IN_FLIGHT", std::to_string(r.max_in_flight));
+  system.Start("gateway#2");
+  if (!testing::WaitFor([&] { return HttpStatus(port, "/readyz") == 200; }, 60s, 50ms)) {
+    throw std::runtime_error("overload: the shedding gateway did not become ready; log:\n" + system.LogTail("gateway#2"));
+  }
+  Drain(system, components, run.watcher, 5min, "overload");
+  run.port = port;
+  r.step = run.Step(r.offered_per_s, args.curve_step_seconds);
+  r.shed_429 = r.step.refused.count(429) ? r.step.refused.at(429) : 0;
+  r.shed_503 = r.step.refused.count(503) ? r.step.refused.at(503) : 0;
+  r.other_failures = r.step.post_failures - r.shed_429 - r.shed_503;
+  std::printf("  overload: %.0f orders/s offered (%.1fx the SLO rate) to a gateway with max-in-flight %zu: %zu accepted "
+              "(p50 %.1f ms, p99 %.1f ms submit to terminal, %zu terminal), %zu refused 503, %zu refused 429, %zu "
+              "other failures\n",
+              r.offered_per_s, args.overload_factor, r.max_in_flight, r.step.accepted, r.step.latency.p50,
+              r.step.latency.p99, r.step.terminal, r.shed_503, r.shed_429, r.other_failures);
+  std::fflush(stdout);
+  return r;
 }
 
 }  // namespace
@@ -156,6 +194,7 @@ CurveResult Curve(const Args& args, double flow_limit) {
   std::vector<std::string> processes = {"provider", "gateway"};
   processes.insert(processes.end(), e2e::kWorkers.begin(), e2e::kWorkers.end());
   result.rss = RssOf(system, processes);
+  if (args.overload_factor > 0) result.overload = Overload(args, system, run, components, result);
   return result;
 }
 

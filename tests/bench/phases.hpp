@@ -2,6 +2,8 @@
 // The phases of choreo-bench, one file each. Each works in a fresh vhost of the broker
 // infra/bench started and returns its figures; report.cpp turns them into the table and
 // var/bench/latest.json.
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,12 +74,22 @@ struct CurveStep {
   bool saturated = false;
   std::string why;
   std::string first_post_failure;
+  std::map<int, std::size_t> refused;  // HTTP status (0: no answer) -> orders
+};
+// The overload step: a gateway with load shedding on (CHOREO_GATEWAY_MAX_IN_FLIGHT) offered
+// more than the SLO rate; what it accepted must still finish in time, the rest be refused.
+struct OverloadResult {
+  double offered_per_s = 0;
+  std::size_t max_in_flight = 0;
+  CurveStep step;  // latency over the accepted orders only
+  std::size_t shed_429 = 0, shed_503 = 0, other_failures = 0;
 };
 struct CurveResult {
   double flow_limit = 0;
   std::vector<CurveStep> steps;  // in the order measured
   double slo_orders_per_s = 0;   // 0: no step met the SLO
   double slo_p99_ms = 0;
+  std::optional<OverloadResult> overload;
   json rss = json::object();
 };
 CurveResult Curve(const Args& args, double flow_limit);

@@ -119,6 +119,20 @@ void RecordCurve(json& out, const CurveResult& r, double slo_p99_target_ms) {
   }
   out["curve"] = std::move(curve);
   for (auto& [name, mb] : r.rss.items()) out["rss_mb"]["curve " + name] = mb;
+  if (r.overload) {
+    const OverloadResult& o = *r.overload;
+    out["overload"] = {{"offered_per_s", o.offered_per_s},
+                       {"max_in_flight", o.max_in_flight},
+                       {"scheduled", o.step.scheduled},
+                       {"accepted", o.step.accepted},
+                       {"terminal", o.step.terminal},
+                       {"accepted_p50_ms", o.step.latency.p50},
+                       {"accepted_p99_ms", o.step.latency.p99},
+                       {"accepted_per_s", o.step.achieved_per_s},
+                       {"shed_503", o.shed_503},
+                       {"shed_429", o.shed_429},
+                       {"other_failures", o.other_failures}};
+  }
 }
 
 void FinishReport(json& out) {
@@ -136,6 +150,14 @@ void FinishReport(json& out) {
   Ratio(out, "slo_flow_ratio", "slo_orders_per_s", "curve_flow_limit_orders_per_s");
 }
 
+namespace {
+// A field of a nested object, or "-".
+std::string Sub(const json& out, const char* object, const char* key, int digits = 0) {
+  if (!out.contains(object) || !out[object].contains(key) || !out[object][key].is_number()) return "-";
+  return Fixed(out[object][key].get<double>(), digits);
+}
+}  // namespace
+
 void PrintSummary(const json& out) {
   auto pct = [&](const char* key) { return Has(out, key) ? Fixed(100 * Num(out, key)) + " %" : std::string("-"); };
   auto val = [&](const char* key, int digits = 0) { return Has(out, key) ? Fixed(Num(out, key), digits) : std::string("-"); };
@@ -150,6 +172,12 @@ void PrintSummary(const json& out) {
       {"throughput at SLO via gateway, p99 < " + slo + " ms (orders/s)", val("slo_orders_per_s"), pct("slo_flow_ratio"),
        ""},
       {"p99 at that rate, submit to terminal (ms)", val("slo_p99_ms", 1), "", "< " + slo},
+      {"overload: offered (orders/s), shedding gateway", Sub(out, "overload", "offered_per_s"), "", "1.5x the SLO rate"},
+      {"overload: accepted orders p99, submit to terminal (ms)", Sub(out, "overload", "accepted_p99_ms", 1), "", "< 1000"},
+      {"overload: accepted / refused 503 / refused 429 / failed",
+       Sub(out, "overload", "accepted") + " / " + Sub(out, "overload", "shed_503") + " / " +
+           Sub(out, "overload", "shed_429") + " / " + Sub(out, "overload", "other_failures"),
+       "", "the rest refused at once"},
       {"cluster saga sustained (orders/s)", val("cluster_saga_orders_per_s"), pct("cluster_saga_ratio"),
        ">= 50 % of embedded saga"},
       {"cluster saga p50 at " + val("cluster_saga_latency_rate_per_s") + "/s (ms)", val("cluster_saga_p50_ms", 1), "", ""},

@@ -48,6 +48,10 @@ class System {
   // Also accepts "gateway" (not started by StartAll): its HTTP port is any free one unless
   // CHOREO_GATEWAY_PORT is set for it. Any name may carry a replica suffix ("order#2").
   void Start(const std::string& name);
+  // Sets an environment variable of a component or process for its next Start.
+  void SetEnv(const std::string& name, const std::string& key, std::string value) {
+    options_.env[name][key] = std::move(value);
+  }
   // Sends `signal` and reaps the process.
   void Kill(const std::string& name, int signal = SIGKILL);
   bool Running(const std::string& name);

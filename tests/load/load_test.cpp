@@ -17,8 +17,8 @@ TEST(ParseMix, ReadsKindsAndWeights) {
 }
 
 TEST(ParseMix, RefusesMistakes) {
-  for (const char* mix : {"ok=1,bogus=2", "ok", "ok=-1", "ok=1x", "ok=1,ok=2", "ok=0", "duplicate=3"}) {
-    EXPECT_THROW(ParseMix(mix), std::invalid_argument) << mix;
+  for (const char* bad : {"ok=1,bogus=2", "ok", "ok=-1", "ok=1x", "ok=1,ok=2", "ok=0", "duplicate=3"}) {
+    EXPECT_THROW(ParseMix(bad), std::invalid_argument) << bad;
   }
 }
 
@@ -97,9 +97,9 @@ TEST(ParseTarget, LoopbackOnly) {
   EXPECT_EQ(t.port, 18080);
   EXPECT_EQ(ParseTarget("http://localhost:8080/").host, "127.0.0.1");
   EXPECT_EQ(ParseTarget("http://127.0.0.1").port, 80);
-  for (const char* target : {"http://example.com:8080", "http://10.0.0.1:8080", "https://127.0.0.1:8080",
-                             "http://127.0.0.1:0", "http://127.0.0.1:8080/orders"}) {
-    EXPECT_THROW(ParseTarget(target), std::invalid_argument) << target;
+  for (const char* refused : {"http://example.com:8080", "http://10.0.0.1:8080", "https://127.0.0.1:8080",
+                               "http://127.0.0.1:0", "http://127.0.0.1:8080/orders"}) {
+    EXPECT_THROW(ParseTarget(refused), std::invalid_argument) << refused;
   }
 }
 

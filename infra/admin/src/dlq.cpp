@@ -129,6 +129,27 @@ void ExplainDeliveryLimits(const Endpoints& endpoints, std::vector<DeadLetter>& 
   }
 }
 
+void RunPass(const Endpoints& endpoints, const std::string& queue, detail::Pass& pass) {
+  detail::Translated(endpoints, queue, [&] {
+    pass.Run();
+    return 0;
+  });
+}
+
+// Runs a pass that changes the DLQ. A CommandError (broker gone, refused) ends it without
+// losing the report of what it did before: whatever was not confirmed stays in the DLQ,
+// the broker takes back every unacknowledged message of a closed connection. Returns that
+// error, or else the pass's warning ("" when there is none). A UsageError is thrown.
+std::string RunToEnd(const Endpoints& endpoints, const std::string& queue, detail::Pass& pass) {
+  std::string error;
+  try {
+    RunPass(endpoints, queue, pass);
+  } catch (const CommandError& e) {
+    error = e.what();
+  }
+  return error.empty() ? pass.Warning() : error;
+}
+
 }  // namespace
 
 uint32_t QueueDepth(const Endpoints& endpoints, const std::string& queue) {
@@ -193,9 +214,7 @@ ShowReport Show(const Endpoints& endpoints, const ShowOptions& options) {
   auto connection = detail::OpenConnection(endpoints);
   const contracts::Millis now = NowMillis();
 
-  detail::PassOptions pass_options;
-  pass_options.queue = options.queue;
-  pass_options.limit = options.limit;
+  const detail::PassOptions pass_options{.queue = options.queue, .limit = options.limit};
   detail::PassHooks hooks;
   hooks.decide = [&](const DeadLetter& letter) {
     Decision d;
@@ -206,10 +225,7 @@ ShowReport Show(const Endpoints& endpoints, const ShowOptions& options) {
     if (settled == Settled::kSelectedHeld) report.messages.push_back(letter);
   };
   detail::Pass pass(*connection, nullptr, nullptr, pass_options, hooks);
-  detail::Translated(endpoints, options.queue, [&] {
-    pass.Run();
-    return 0;
-  });
+  RunPass(endpoints, options.queue, pass);
   report.depth = pass.Depth();
   report.examined = pass.Counts().examined;
   report.matched = pass.Counts().done;
@@ -250,11 +266,8 @@ ReplayReport Replay(const Endpoints& endpoints, const ReplayOptions& options) {
   const uint64_t reconnects_before = reconnects();
   const contracts::Millis now = NowMillis();
 
-  detail::PassOptions pass_options;
-  pass_options.queue = options.queue;
-  pass_options.limit = options.limit;
-  pass_options.window = options.window;
-  pass_options.rate = options.rate;
+  const detail::PassOptions pass_options{
+      .queue = options.queue, .limit = options.limit, .window = options.window, .rate = options.rate};
   detail::PassHooks hooks;
   hooks.decide = [&](const DeadLetter& letter) {
     Decision d;
@@ -293,19 +306,7 @@ ReplayReport Replay(const Endpoints& endpoints, const ReplayOptions& options) {
   hooks.on_progress = options.on_progress;
 
   detail::Pass pass(*connection, publisher_connection.get(), publisher.get(), pass_options, hooks);
-  try {
-    detail::Translated(endpoints, options.queue, [&] {
-      pass.Run();
-      return 0;
-    });
-  } catch (const UsageError&) {
-    throw;
-  } catch (const CommandError& e) {
-    // Whatever was not confirmed stays in the DLQ: the broker takes back every
-    // unacknowledged message of a closed connection.
-    report.error = e.what();
-  }
-  if (report.error.empty()) report.error = pass.Warning();
+  report.error = RunToEnd(endpoints, options.queue, pass);
   const Progress& counts = pass.Counts();
   report.depth = pass.Depth();
   report.examined = counts.examined;
@@ -328,9 +329,7 @@ PurgeReport Purge(const Endpoints& endpoints, const PurgeOptions& options) {
   const uint64_t reconnects_before = connection->Reconnects();
   const contracts::Millis now = NowMillis();
 
-  detail::PassOptions pass_options;
-  pass_options.queue = options.queue;
-  pass_options.limit = options.limit;
+  const detail::PassOptions pass_options{.queue = options.queue, .limit = options.limit};
   detail::PassHooks hooks;
   hooks.decide = [&](const DeadLetter& letter) {
     Decision d;
@@ -351,17 +350,7 @@ PurgeReport Purge(const Endpoints& endpoints, const PurgeOptions& options) {
   hooks.on_progress = options.on_progress;
 
   detail::Pass pass(*connection, nullptr, nullptr, pass_options, hooks);
-  try {
-    detail::Translated(endpoints, options.queue, [&] {
-      pass.Run();
-      return 0;
-    });
-  } catch (const UsageError&) {
-    throw;
-  } catch (const CommandError& e) {
-    report.error = e.what();
-  }
-  if (report.error.empty()) report.error = pass.Warning();
+  report.error = RunToEnd(endpoints, options.queue, pass);
   report.depth = pass.Depth();
   report.examined = pass.Counts().examined;
   report.purged = pass.Counts().done;

@@ -7,10 +7,6 @@
 
 namespace choreo::admin {
 
-std::string Pad(const std::string& text, std::size_t width) {
-  return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
-}
-
 std::string Cut(const std::string& text, std::size_t width) {
   std::string one_line = text;
   std::replace(one_line.begin(), one_line.end(), '\n', ' ');
@@ -25,34 +21,6 @@ std::string AgeSince(const std::optional<contracts::Millis>& at) {
   using std::chrono::milliseconds;
   auto now = std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
   return FormatAge(std::chrono::duration_cast<milliseconds>(now - *at)) + " ago";
-}
-
-void PrintTable(std::ostream& out, const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows, const std::set<std::size_t>& right_aligned) {
-  std::vector<std::size_t> widths(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) widths[c] = header[c].size();
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) {
-      widths[c] = std::max(widths[c], row[c].size());
-    }
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string text;
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      const bool last = c + 1 == cells.size();
-      std::string cell = cells[c];
-      if (right_aligned.count(c)) {
-        cell = std::string(widths[c] - std::min(widths[c], cell.size()), ' ') + cell;
-      } else if (!last) {
-        cell = Pad(cell, widths[c]);
-      }
-      text += cell;
-      if (!last) text += "  ";
-    }
-    out << text << "\n";
-  };
-  line(header);
-  for (const auto& row : rows) line(row);
 }
 
 std::string PrettyJson(const nlohmann::json& value) {

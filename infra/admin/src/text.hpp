@@ -10,21 +10,19 @@
 #include <nlohmann/json.hpp>
 
 #include "choreo/contracts/time.hpp"
+#include "choreo/text/table.hpp"
 
 namespace choreo::admin {
 
-// `text` padded with spaces to `width` (never cut).
-std::string Pad(const std::string& text, std::size_t width);
+using text::Pad;
+using text::PrintTable;
+
 // `text` on one line, cut to `width` with "..." at the end.
 std::string Cut(const std::string& text, std::size_t width);
 // "-" for an empty value.
 std::string Display(const std::string& text);
 // "2h 14m ago", or "" without a time.
 std::string AgeSince(const std::optional<contracts::Millis>& at);
-
-// Columns two spaces apart, as wide as their widest cell; the last column is not padded.
-void PrintTable(std::ostream& out, const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows, const std::set<std::size_t>& right_aligned = {});
 
 // Indented JSON; invalid UTF-8 (message bodies, error texts) is replaced, never thrown on.
 std::string PrettyJson(const nlohmann::json& value);

@@ -37,6 +37,15 @@ bool SameAs(const nlohmann::json& existing, const nlohmann::json& wanted) {
   return true;
 }
 
+// A bad option is the operator's mistake (exit code 2), found before anything is touched.
+void RequireValid(const TopologyOptions& options) {
+  try {
+    options.Validate();
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
 }  // namespace
 
 std::string DefinitionJson(const topo::Policy& policy) { return Definition(policy).dump(); }
@@ -82,11 +91,7 @@ std::optional<int64_t> EffectiveDeliveryLimit(std::optional<int64_t> argument,
 }
 
 TopologyReport ApplyPolicies(const Endpoints& endpoints, const TopologyOptions& options) {
-  try {
-    options.Validate();
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  RequireValid(options);
   TopologyReport report;
   report.vhost = detail::VhostOf(endpoints);
   const nlohmann::json overview = detail::ManagementGet(endpoints, "/api/overview");
@@ -116,11 +121,7 @@ TopologyReport ApplyPolicies(const Endpoints& endpoints, const TopologyOptions& 
 }
 
 TopologyReport ApplyTopology(const Endpoints& endpoints, const TopologyOptions& options) {
-  try {
-    options.Validate();
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  RequireValid(options);
   std::size_t exchanges = topo::Exchanges().size(), queues = 0;
   for (const topo::WorkerTopology& component : topo::Workers()) queues += component.AllQueues().size();
   {

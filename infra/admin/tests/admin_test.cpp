@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <string>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -16,10 +18,7 @@ namespace choreo::admin {
 namespace {
 
 namespace dl = contracts::dead_letter;
-using std::chrono::hours;
-using std::chrono::milliseconds;
-using std::chrono::minutes;
-using std::chrono::seconds;
+using std::chrono::hours, std::chrono::milliseconds, std::chrono::minutes, std::chrono::seconds;
 
 amqp::Message RuntimeDeadLetter(const std::string& id, const std::string& type,
                                 const std::string& error_class, const std::string& at) {
@@ -40,6 +39,10 @@ amqp::Message RuntimeDeadLetter(const std::string& id, const std::string& type,
 }
 
 contracts::Millis At(const char* text) { return *contracts::ParseRfc3339(text); }
+
+// Where a dead letter says it was headed: exchange, routing key, queue.
+using Destination = std::tuple<std::string, std::string, std::string>;
+Destination Origin(const DeadLetter& l) { return {l.original_exchange, l.original_routing_key, l.original_queue}; }
 
 TEST(ParseDuration, AcceptsUnitsAndCombinations) {
   EXPECT_EQ(ParseDuration("250ms"), milliseconds(250));
@@ -76,15 +79,10 @@ TEST(GlobMatch, StarMatchesAnyRun) {
 
 TEST(Describe, ReadsTheRuntimeHeaders) {
   DeadLetter l = Describe(RuntimeDeadLetter("m-1", "order.placed", "permanent", "2024-05-01T10:00:00.000Z"));
-  EXPECT_EQ(l.message_id, "m-1");
-  EXPECT_EQ(l.event_type, "order.placed");
-  EXPECT_EQ(l.correlation_id, "ord-1");
-  EXPECT_EQ(l.error_class, "permanent");
-  EXPECT_EQ(l.error_message, "quantity must be >= 1");
-  EXPECT_EQ(l.worker, "order");
-  EXPECT_EQ(l.original_exchange, "orders");
-  EXPECT_EQ(l.original_routing_key, "order.placed");
-  EXPECT_EQ(l.original_queue, "order");
+  EXPECT_EQ(std::tie(l.message_id, l.event_type, l.correlation_id), std::make_tuple("m-1", "order.placed", "ord-1"));
+  EXPECT_EQ(std::tie(l.error_class, l.error_message, l.worker),
+            std::make_tuple("permanent", "quantity must be >= 1", "order"));
+  EXPECT_EQ(Origin(l), (Destination{"orders", "order.placed", "order"}));
   EXPECT_EQ(l.destination_source, "headers");
   EXPECT_EQ(l.attempts, 3);
   EXPECT_EQ(l.replay_count, 0);
@@ -110,9 +108,7 @@ TEST(Describe, FallsBackToTheEnvelopeAndToXDeath) {
   EXPECT_EQ(l.message_id, "m-2");
   EXPECT_EQ(l.event_type, "payment.captured");
   EXPECT_EQ(l.correlation_id, "ord-9");
-  EXPECT_EQ(l.original_exchange, "payments");
-  EXPECT_EQ(l.original_routing_key, "payment.captured");
-  EXPECT_EQ(l.original_queue, "payment");
+  EXPECT_EQ(Origin(l), (Destination{"payments", "payment.captured", "payment"}));
   EXPECT_EQ(l.destination_source, "x-death");
   EXPECT_EQ(l.error_class, "broker:rejected");
   EXPECT_EQ(l.dead_lettered_at, "2024-05-01T10:00:00.000Z");
@@ -145,9 +141,7 @@ TEST(Describe, ExplainsAMessageTheBrokerDeadLetteredForItsDeliveryLimit) {
   DeadLetter l = Describe(m);
   EXPECT_EQ(l.error_class, "broker:delivery_limit");
   EXPECT_EQ(l.broker_reason, "delivery_limit");
-  EXPECT_EQ(l.original_queue, "order");
-  EXPECT_EQ(l.original_exchange, "orders");
-  EXPECT_EQ(l.original_routing_key, "order.placed");
+  EXPECT_EQ(Origin(l), (Destination{"orders", "order.placed", "order"}));
   EXPECT_EQ(l.dead_lettered_at, "2024-05-01T10:00:00.000Z");
   // Describe cannot know the queue's limit: the words say so without a number.
   EXPECT_NE(l.error_message.find("without an ack: its consumers crashed or timed out"), std::string::npos)

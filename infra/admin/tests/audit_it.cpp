@@ -31,11 +31,8 @@
 namespace choreo::admin {
 namespace {
 
-using choreo::testing::DbKind;
-using choreo::testing::TestDatabase;
-using choreo::testing::TestVhost;
-using std::chrono::hours;
-using std::chrono::seconds;
+using choreo::testing::DbKind, choreo::testing::TestDatabase, choreo::testing::TestVhost;
+using std::chrono::hours, std::chrono::seconds;
 
 std::string Ago(std::chrono::seconds ago) { return contracts::FormatRfc3339(std::chrono::system_clock::now() - ago); }
 
@@ -369,10 +366,7 @@ class AuditBrokerIt : public AuditIt {
 
 TEST_P(AuditBrokerIt, DeadLettersAreListedWithTheirReason) {
   TestVhost vhost("audit");
-  amqp::ConnectionOptions options;
-  options.url = vhost.AmqpUrl();
-  options.connection_name = "audit-test";
-  amqp::Connection connection(options);
+  amqp::Connection connection(amqp::ConnectionOptions{.url = vhost.AmqpUrl(), .connection_name = "audit-test"});
   testing::DeclareWorker(connection, "order");
   testing::DeadLetterSeed seed;
   seed.message = testing::OrderPlaced("o-poison");

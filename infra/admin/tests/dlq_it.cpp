@@ -21,16 +21,9 @@ namespace choreo::admin {
 namespace {
 
 namespace dl = contracts::dead_letter;
-using choreo::testing::DbKind;
-using choreo::testing::RequireEnv;
-using choreo::testing::TestDatabase;
-using choreo::testing::TestVhost;
-using choreo::testing::WaitFor;
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-using testing::DeadLetterSeed;
-using testing::RunBinary;
-using testing::RunResult;
+using choreo::testing::DbKind, choreo::testing::RequireEnv, choreo::testing::TestDatabase, choreo::testing::WaitFor;
+using std::chrono::milliseconds, std::chrono::seconds;
+using testing::DeadLetterSeed, testing::RunBinary, testing::RunResult;
 
 constexpr const char* kDlq = "order.dlq";
 constexpr const char* kWorkQueue = "order";
@@ -40,18 +33,11 @@ std::string RfcAgo(std::chrono::seconds ago) {
 }
 
 // A fresh vhost per test with the order worker's topology, as the runtime declares it.
-class AdminDlqTest : public ::testing::Test {
+class AdminDlqTest : public testing::VhostTest {
  protected:
   void SetUp() override {
-    vhost_ = std::make_unique<TestVhost>("admin");
-    amqp::ConnectionOptions options;
-    options.url = vhost_->AmqpUrl();
-    options.connection_name = "admin-test";
-    connection_ = std::make_unique<amqp::Connection>(options);
+    OpenVhost("admin", "admin-test");
     testing::DeclareWorker(*connection_, "order");
-    endpoints_.amqp_url = vhost_->AmqpUrl();
-    endpoints_.mgmt_url = RequireEnv("CHOREO_TEST_MGMT_URL");
-    endpoints_.connection_name = choreo::testing::UniqueName("choreo-admin");
   }
 
   RunResult Admin(std::vector<std::string> args, const std::string& stdin_text = "") {
@@ -102,10 +88,6 @@ class AdminDlqTest : public ::testing::Test {
     }
     return out;
   }
-
-  std::unique_ptr<TestVhost> vhost_;
-  std::unique_ptr<amqp::Connection> connection_;
-  Endpoints endpoints_;
 };
 
 // The operator's main story (docs/operations.md): poison -> DLQ -> show -> dry run -> fix ->

@@ -16,21 +16,14 @@
 namespace choreo::admin {
 namespace {
 
-using choreo::testing::DbKind;
-using choreo::testing::RequireEnv;
-using choreo::testing::TestDatabase;
-using choreo::testing::TestVhost;
-using choreo::testing::WaitFor;
+using choreo::testing::DbKind, choreo::testing::TestDatabase, choreo::testing::TestVhost, choreo::testing::WaitFor;
 using std::chrono::seconds;
 
 constexpr std::size_t kMessages = 1000;
 
 TEST(AdminReplayDrop, ThousandMessagesWithConnectionDropsLoseNoneAndDuplicateNoEffect) {
   TestVhost vhost("admin-drop");
-  amqp::ConnectionOptions options;
-  options.url = vhost.AmqpUrl();
-  options.connection_name = "admin-drop-test";
-  amqp::Connection connection(options);
+  amqp::Connection connection(amqp::ConnectionOptions{.url = vhost.AmqpUrl(), .connection_name = "admin-drop-test"});
   testing::DeclareWorker(connection, "order");
 
   std::vector<testing::DeadLetterSeed> seeds(kMessages);
@@ -46,10 +39,7 @@ TEST(AdminReplayDrop, ThousandMessagesWithConnectionDropsLoseNoneAndDuplicateNoE
   testing::FakeWorker worker(vhost.AmqpUrl(), db.Url(), "order");
   worker.Start();
 
-  Endpoints endpoints;
-  endpoints.amqp_url = vhost.AmqpUrl();
-  endpoints.mgmt_url = RequireEnv("CHOREO_TEST_MGMT_URL");
-  endpoints.connection_name = choreo::testing::UniqueName("choreo-admin-drop");
+  const Endpoints endpoints = testing::EndpointsFor(vhost, "choreo-admin-drop");
 
   // Drop connections when 300 and when 700 messages have been replayed: first only the
   // one that reads and acks the DLQ (publishes in flight are then confirmed while their

@@ -41,6 +41,21 @@ amqp::FieldTable ToFieldTable(const std::map<std::string, topology::ArgumentValu
 
 }  // namespace
 
+Endpoints EndpointsFor(const choreo::testing::TestVhost& vhost, const std::string& name) {
+  Endpoints endpoints;
+  endpoints.amqp_url = vhost.AmqpUrl();
+  endpoints.mgmt_url = choreo::testing::RequireEnv("CHOREO_TEST_MGMT_URL");
+  endpoints.connection_name = choreo::testing::UniqueName(name);
+  return endpoints;
+}
+
+void VhostTest::OpenVhost(const std::string& prefix, const std::string& connection_name) {
+  vhost_ = std::make_unique<choreo::testing::TestVhost>(prefix);
+  connection_ = std::make_unique<amqp::Connection>(
+      amqp::ConnectionOptions{.url = vhost_->AmqpUrl(), .connection_name = connection_name});
+  endpoints_ = EndpointsFor(*vhost_);
+}
+
 topology::WorkerTopology DeclareWorker(amqp::Connection& connection, std::string_view worker) {
   for (const topology::Exchange& e : topology::Exchanges()) {
     amqp::ExchangeSpec spec;
@@ -70,14 +85,9 @@ amqp::Message OrderPlaced(const std::string& order_id, bool poison) {
   contracts::Envelope envelope =
       contracts::MakeEnvelope("order.placed", order_id, "", "gateway", payload);
   contracts::AmqpProperties p = contracts::ToAmqpProperties(envelope);
-  amqp::Message m;
-  m.body = contracts::Serialize(envelope);
-  m.message_id = p.message_id;
-  m.type = p.type;
-  m.correlation_id = p.correlation_id;
-  m.app_id = p.app_id;
-  m.content_type = p.content_type;
-  m.timestamp = amqp::Timestamp(std::chrono::seconds(p.timestamp));
+  amqp::Message m{.body = contracts::Serialize(envelope), .message_id = p.message_id, .content_type = p.content_type,
+                  .correlation_id = p.correlation_id, .type = p.type, .app_id = p.app_id,
+                  .timestamp = amqp::Timestamp(std::chrono::seconds(p.timestamp))};
   for (const auto& [k, v] : p.headers) m.headers.Set(k, v);
   return m;
 }

@@ -2,6 +2,8 @@
 // Shared by the admin integration tests: the order worker's topology in a test vhost, a
 // stand-in for the worker runtime (not written yet) that dead-letters poison messages
 // exactly as contracts/dead_letter.hpp describes, and helpers to seed and read queues.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <functional>
 #include <map>
@@ -11,11 +13,28 @@
 #include <thread>
 #include <vector>
 
+#include "choreo/admin/admin.hpp"
 #include "choreo/amqp/amqp.hpp"
 #include "choreo/contracts/topology.hpp"
 #include "choreo/store/store.hpp"
+#include "choreo/testing/testing.hpp"
 
 namespace choreo::admin::testing {
+
+// How choreo-admin reaches `vhost` of the test broker: its AMQP URL, the test management API
+// (CHOREO_TEST_MGMT_URL), and a connection name made unique from `name`.
+Endpoints EndpointsFor(const choreo::testing::TestVhost& vhost, const std::string& name = "choreo-admin");
+
+// A fresh vhost per test (OpenVhost in SetUp), a connection to it, and how choreo-admin
+// reaches it.
+class VhostTest : public ::testing::Test {
+ protected:
+  void OpenVhost(const std::string& prefix, const std::string& connection_name);
+
+  std::unique_ptr<choreo::testing::TestVhost> vhost_;
+  std::unique_ptr<amqp::Connection> connection_;
+  Endpoints endpoints_;
+};
 
 // Declares the event exchanges, choreo.dlx and every queue and binding of `worker`.
 contracts::topology::WorkerTopology DeclareWorker(amqp::Connection& connection,

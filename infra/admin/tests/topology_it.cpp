@@ -23,28 +23,16 @@ namespace choreo::admin {
 namespace {
 
 namespace topo = contracts::topology;
-using choreo::testing::RequireEnv;
-using choreo::testing::TestVhost;
-using choreo::testing::WaitFor;
+using choreo::testing::RequireEnv, choreo::testing::WaitFor;
 using std::chrono::seconds;
-using testing::RunBinary;
-using testing::RunResult;
+using testing::RunBinary, testing::RunResult;
 
 // Small, so that a crash loop ends in a few deliveries.
 constexpr int64_t kTestLimit = 3;
 
-class AdminTopologyTest : public ::testing::Test {
+class AdminTopologyTest : public testing::VhostTest {
  protected:
-  void SetUp() override {
-    vhost_ = std::make_unique<TestVhost>("topology");
-    amqp::ConnectionOptions options;
-    options.url = vhost_->AmqpUrl();
-    options.connection_name = "admin-topology-test";
-    connection_ = std::make_unique<amqp::Connection>(options);
-    endpoints_.amqp_url = vhost_->AmqpUrl();
-    endpoints_.mgmt_url = RequireEnv("CHOREO_TEST_MGMT_URL");
-    endpoints_.connection_name = choreo::testing::UniqueName("choreo-admin");
-  }
+  void SetUp() override { OpenVhost("topology", "admin-topology-test"); }
 
   RunResult Admin(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     args.insert(args.begin(), "--mgmt-url=" + RequireEnv("CHOREO_TEST_MGMT_URL"));
@@ -95,9 +83,6 @@ class AdminTopologyTest : public ::testing::Test {
 
   uint32_t Ready(const std::string& queue) { return connection_->InspectQueue(queue).message_count; }
 
-  std::unique_ptr<TestVhost> vhost_;
-  std::unique_ptr<amqp::Connection> connection_;
-  Endpoints endpoints_;
 };
 
 std::map<std::string, PolicyChange> Changes(const TopologyReport& report) {

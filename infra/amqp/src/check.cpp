@@ -15,6 +15,15 @@ std::string Describe(std::string_view context, std::string_view detail) {
   return out;
 }
 
+// connection.close and channel.close carry the same reply code and text.
+template <class Closed, class Close>
+[[noreturn]] void ThrowClosed(const Close& close, std::string_view context, const char* what) {
+  const std::string text = String(close.reply_text);
+  throw Closed(Describe(context, std::string(what) + " closed by server: " + std::to_string(close.reply_code) + " " +
+                                     text),
+               close.reply_code, text);
+}
+
 }  // namespace
 
 void CheckStatus(int status, std::string_view context) {
@@ -44,20 +53,10 @@ void CheckStatus(int status, std::string_view context) {
 
 void ThrowClose(const amqp_method_t& method, std::string_view context) {
   if (method.id == AMQP_CONNECTION_CLOSE_METHOD) {
-    const auto* close = static_cast<const amqp_connection_close_t*>(method.decoded);
-    std::string text = String(close->reply_text);
-    throw ServerClosedError(
-        Describe(context, "connection closed by server: " + std::to_string(close->reply_code) +
-                              " " + text),
-        close->reply_code, text);
+    ThrowClosed<ServerClosedError>(*static_cast<const amqp_connection_close_t*>(method.decoded), context, "connection");
   }
   if (method.id == AMQP_CHANNEL_CLOSE_METHOD) {
-    const auto* close = static_cast<const amqp_channel_close_t*>(method.decoded);
-    std::string text = String(close->reply_text);
-    throw ChannelClosedError(
-        Describe(context, "channel closed by server: " + std::to_string(close->reply_code) +
-                              " " + text),
-        close->reply_code, text);
+    ThrowClosed<ChannelClosedError>(*static_cast<const amqp_channel_close_t*>(method.decoded), context, "channel");
   }
   throw ConnectionError(
       Describe(context, "unexpected method " + std::to_string(method.id) + " from server"),

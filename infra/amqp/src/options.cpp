@@ -5,38 +5,18 @@
 #include <string>
 
 #include "choreo/secrets/redact.hpp"
+#include "choreo/text/percent.hpp"
 
 namespace choreo::amqp {
 
 namespace {
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string PercentDecode(std::string_view s, std::string_view url) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) {
-      throw std::invalid_argument("AMQP URL has a truncated %-escape: " + std::string(url));
-    }
-    int hi = HexDigit(s[i + 1]);
-    int lo = HexDigit(s[i + 2]);
-    if (hi < 0 || lo < 0) {
-      throw std::invalid_argument("AMQP URL has a bad %-escape: " + std::string(url));
-    }
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
+  try {
+    return choreo::text::PercentDecode(s);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("AMQP URL has a " + std::string(e.what()) + ": " + std::string(url));
   }
-  return out;
 }
 
 [[noreturn]] void Invalid(const std::string& why, std::string_view url) {

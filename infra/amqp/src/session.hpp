@@ -27,7 +27,7 @@ inline constexpr amqp_channel_t kChannel = 1;
 class Session {
  public:
   explicit Session(ConnectionOptions options);
-  ~Session();
+  ~Session();  // closes the connection quietly
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -87,6 +87,7 @@ class Session {
   void LoseConnection(uint16_t reply_code, const std::string& why) noexcept;
   void RecoverChannel(const ChannelClosedError& error);
   void SendChannelCloseOk();
+  void ChangeBinding(const BindingSpec& spec, bool bind);
   template <class F>
   bool Attempt(F&& op);
   template <class F>

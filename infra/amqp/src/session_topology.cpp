@@ -49,29 +49,31 @@ QueueInfo Session::DeclareQueue(const QueueSpec& spec) {
   return info;
 }
 
-void Session::Bind(const BindingSpec& spec) {
+// queue.bind and queue.unbind take the same arguments.
+void Session::ChangeBinding(const BindingSpec& spec, bool bind) {
   spec.Validate();
   Rpc([&] {
     Pool pool;
-    amqp_queue_bind(conn_, kChannel, Bytes(spec.queue), Bytes(spec.exchange),
-                    Bytes(spec.routing_key), ToAmqpTable(spec.arguments, pool.Get()));
-    CheckReply(amqp_get_rpc_reply(conn_), Context("binding queue", spec.queue));
+    const amqp_table_t arguments = ToAmqpTable(spec.arguments, pool.Get());
+    if (bind) {
+      amqp_queue_bind(conn_, kChannel, Bytes(spec.queue), Bytes(spec.exchange), Bytes(spec.routing_key), arguments);
+    } else {
+      amqp_queue_unbind(conn_, kChannel, Bytes(spec.queue), Bytes(spec.exchange), Bytes(spec.routing_key), arguments);
+    }
+    CheckReply(amqp_get_rpc_reply(conn_), Context(bind ? "binding queue" : "unbinding queue", spec.queue));
     return 0;
   });
+}
+
+void Session::Bind(const BindingSpec& spec) {
+  ChangeBinding(spec, true);
   if (std::find(bindings_.begin(), bindings_.end(), spec) == bindings_.end()) {
     bindings_.push_back(spec);
   }
 }
 
 void Session::Unbind(const BindingSpec& spec) {
-  spec.Validate();
-  Rpc([&] {
-    Pool pool;
-    amqp_queue_unbind(conn_, kChannel, Bytes(spec.queue), Bytes(spec.exchange),
-                      Bytes(spec.routing_key), ToAmqpTable(spec.arguments, pool.Get()));
-    CheckReply(amqp_get_rpc_reply(conn_), Context("unbinding queue", spec.queue));
-    return 0;
-  });
+  ChangeBinding(spec, false);
   std::erase(bindings_, spec);
 }
 

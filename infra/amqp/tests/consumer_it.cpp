@@ -1,6 +1,7 @@
 #include <string>
 
 #include "it_support.hpp"
+#include "message_support.hpp"
 
 namespace choreo::amqp::test {
 namespace {
@@ -21,10 +22,25 @@ class ConsumerIt : public VhostSuite {
     ASSERT_EQ(results[0].outcome, PublishOutcome::kConfirmed) << results[0].reply_text;
   }
 
+  // Quorum queue `queue` holding just `m`.
+  static void QueueWithOne(Connection& conn, const std::string& queue, const Message& m) {
+    conn.DeclareQueue(QueueSpec::Quorum(queue));
+    PublishConfirmed(conn, "", queue, m);
+  }
+
   static std::optional<Delivery> NextWithin(Consumer& consumer, milliseconds timeout) {
     std::optional<Delivery> d;
     WaitFor([&] { return (d = consumer.Next(milliseconds(100))).has_value(); }, timeout);
     return d;
+  }
+
+  // The next delivery is `id` again, marked redelivered; acked.
+  static void ExpectRedelivery(Consumer& consumer, const std::string& id) {
+    std::optional<Delivery> again = NextWithin(consumer, seconds(10));
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->message.message_id, id);
+    EXPECT_TRUE(again->redelivered);
+    EXPECT_TRUE(consumer.Ack(*again));
   }
 };
 
@@ -72,14 +88,7 @@ TEST_F(ConsumerIt, RejectedMessageIsDeadLetteredWithXDeath) {
 TEST_F(ConsumerIt, PropertiesAndNestedHeadersSurviveTheBroker) {
   Connection conn(Options("props"));
   conn.DeclareQueue(QueueSpec::Quorum("props"));
-  Message m = TextMessage("p-1", "body");
-  m.content_type = "application/json";
-  m.correlation_id = "corr-9";
-  m.type = "order.created";
-  m.app_id = "orders";
-  m.reply_to = "replies";
-  m.expiration = "600000";
-  m.timestamp = Timestamp(std::chrono::seconds(1700000000));
+  Message m = WithEveryProperty("p-1", "body");
   m.headers.Set("attempt", 3)
       .Set("nested", FieldTable{{"a", "b"}, {"list", FieldArray{FieldValue(1), FieldValue("two")}}})
       .Set("flag", true);
@@ -89,15 +98,7 @@ TEST_F(ConsumerIt, PropertiesAndNestedHeadersSurviveTheBroker) {
   std::optional<Delivery> d = NextWithin(consumer, seconds(10));
   ASSERT_TRUE(d.has_value());
   const Message& got = d->message;
-  EXPECT_EQ(got.body, "body");
-  EXPECT_EQ(got.message_id, "p-1");
-  EXPECT_EQ(got.content_type, "application/json");
-  EXPECT_EQ(got.correlation_id, "corr-9");
-  EXPECT_EQ(got.type, "order.created");
-  EXPECT_EQ(got.app_id, "orders");
-  EXPECT_EQ(got.reply_to, "replies");
-  EXPECT_EQ(got.expiration, "600000");
-  EXPECT_EQ(got.timestamp, m.timestamp);
+  ExpectSameProperties(got, m);
   EXPECT_EQ(got.delivery_mode, DeliveryMode::kPersistent);
   EXPECT_EQ(got.headers.GetInt("attempt"), 3);
   ASSERT_NE(got.headers.Find("nested"), nullptr);
@@ -112,18 +113,13 @@ TEST_F(ConsumerIt, PropertiesAndNestedHeadersSurviveTheBroker) {
 
 TEST_F(ConsumerIt, NackWithRequeueRedelivers) {
   Connection conn(Options("nack"));
-  conn.DeclareQueue(QueueSpec::Quorum("nack"));
-  PublishConfirmed(conn, "", "nack", TextMessage("n-1", "again"));
+  QueueWithOne(conn, "nack", TextMessage("n-1", "again"));
   Consumer consumer(conn, ConsumerOptions{.queue = "nack"});
-  std::optional<Delivery> first = NextWithin(consumer, seconds(10));
+  const auto first = NextWithin(consumer, seconds(10));
   ASSERT_TRUE(first.has_value());
   EXPECT_FALSE(first->redelivered);
   ASSERT_TRUE(consumer.Nack(*first, true));
-  std::optional<Delivery> second = NextWithin(consumer, seconds(10));
-  ASSERT_TRUE(second.has_value());
-  EXPECT_EQ(second->message.message_id, "n-1");
-  EXPECT_TRUE(second->redelivered);
-  EXPECT_TRUE(consumer.Ack(*second));
+  ExpectRedelivery(consumer, "n-1");
 }
 
 TEST_F(ConsumerIt, GetReportsRemainingCountAndEmptyQueue) {
@@ -151,8 +147,7 @@ TEST_F(ConsumerIt, GetReportsRemainingCountAndEmptyQueue) {
 
 TEST_F(ConsumerIt, AckFromOlderChannelGenerationIsIgnoredAndMessageRedelivered) {
   Connection conn(Options("stale"));
-  conn.DeclareQueue(QueueSpec::Quorum("stale"));
-  PublishConfirmed(conn, "", "stale", TextMessage("s-1", "stale"));
+  QueueWithOne(conn, "stale", TextMessage("s-1", "stale"));
   Consumer consumer(conn, ConsumerOptions{.queue = "stale"});
   std::optional<Delivery> d = NextWithin(consumer, seconds(10));
   ASSERT_TRUE(d.has_value());
@@ -161,11 +156,7 @@ TEST_F(ConsumerIt, AckFromOlderChannelGenerationIsIgnoredAndMessageRedelivered) 
   EXPECT_GT(conn.Generation(), d->generation);
   EXPECT_FALSE(consumer.Ack(*d));
   // The consumer was re-established on the new channel and gets the message again.
-  std::optional<Delivery> again = NextWithin(consumer, seconds(10));
-  ASSERT_TRUE(again.has_value());
-  EXPECT_EQ(again->message.message_id, "s-1");
-  EXPECT_TRUE(again->redelivered);
-  EXPECT_TRUE(consumer.Ack(*again));
+  ExpectRedelivery(consumer, "s-1");
 }
 
 TEST_F(ConsumerIt, ServerCancelSurfacesAsConsumerCancelled) {

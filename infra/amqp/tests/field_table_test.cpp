@@ -6,6 +6,7 @@
 #include "choreo/amqp/message.hpp"
 #include "choreo/amqp/publisher.hpp"
 #include "codec.hpp"
+#include "message_support.hpp"
 
 namespace choreo::amqp {
 namespace {
@@ -124,31 +125,12 @@ TEST(XDeath, AbsentOrMalformed) {
 }
 
 TEST(Properties, RoundTripAndPublishSeqHeader) {
-  Message m;
-  m.body = std::string("bin\0ary", 7);
-  m.message_id = "id-1";
-  m.content_type = "application/json";
-  m.correlation_id = "corr";
-  m.type = "order.created";
-  m.app_id = "orders";
-  m.reply_to = "replies";
-  m.expiration = "60000";
-  m.timestamp = At(1700000001);
-  m.priority = 3;
+  Message m = test::WithEveryProperty("id-1", std::string("bin\0ary", 7));
   m.headers.Set("x-trace", "abc").Set(kPublishSeqHeader, 1);  // overwritten by the stamp
   Pool pool;
   amqp_basic_properties_t p = detail::ToAmqpProperties(m, pool.Get(), 42);
   Message back = detail::FromAmqpMessage(p, amqp_bytes_t{m.body.size(), m.body.data()});
-  EXPECT_EQ(back.body, m.body);
-  EXPECT_EQ(back.message_id, "id-1");
-  EXPECT_EQ(back.content_type, "application/json");
-  EXPECT_EQ(back.correlation_id, "corr");
-  EXPECT_EQ(back.type, "order.created");
-  EXPECT_EQ(back.app_id, "orders");
-  EXPECT_EQ(back.reply_to, "replies");
-  EXPECT_EQ(back.expiration, "60000");
-  EXPECT_EQ(back.timestamp, At(1700000001));
-  EXPECT_EQ(back.priority, 3);
+  test::ExpectSameProperties(back, m);
   EXPECT_EQ(back.delivery_mode, DeliveryMode::kPersistent);
   EXPECT_EQ(back.headers.GetString("x-trace"), "abc");
   EXPECT_EQ(back.headers.GetInt(kPublishSeqHeader), 42);

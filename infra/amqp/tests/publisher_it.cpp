@@ -6,8 +6,7 @@
 namespace choreo::amqp::test {
 namespace {
 
-using std::chrono::milliseconds;
-using std::chrono::seconds;
+using namespace std::chrono_literals;
 using choreo::testing::WaitFor;
 
 class PublisherIt : public VhostSuite {};
@@ -17,7 +16,7 @@ TEST_F(PublisherIt, UnroutableMandatoryPublishIsReturnedNotConfirmed) {
   conn.DeclareExchange(ExchangeSpec{.name = "no-bindings", .type = "direct"});
   Publisher publisher(conn);
   uint64_t seq = publisher.Publish("no-bindings", "anything", TextMessage("u-1", "lost?"));
-  std::vector<PublishResult> results = publisher.WaitForConfirms(seconds(10));
+  std::vector<PublishResult> results = publisher.WaitForConfirms(10s);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].seq, seq);
   EXPECT_EQ(results[0].outcome, PublishOutcome::kReturned);
@@ -48,7 +47,7 @@ TEST_F(PublisherIt, InterleavedReturnsAreMatchedExactlyUnderPipelining) {
       for (auto& r : publisher.PollConfirms()) results.push_back(std::move(r));
     }
   }
-  for (auto& r : publisher.WaitForConfirms(seconds(60))) results.push_back(std::move(r));
+  for (auto& r : publisher.WaitForConfirms(60s)) results.push_back(std::move(r));
   EXPECT_GT(max_outstanding, 1u) << "publishes should have been pipelined";
   EXPECT_LE(max_outstanding, 256u);
 
@@ -69,7 +68,7 @@ TEST_F(PublisherIt, InterleavedReturnsAreMatchedExactlyUnderPipelining) {
   EXPECT_EQ(confirmed, expect_confirmed);
   EXPECT_TRUE(WaitFor(
       [&] { return conn.InspectQueue("mixed-q").message_count == expect_confirmed.size(); },
-      seconds(10)));
+      10s));
 }
 
 TEST_F(PublisherIt, OverflowRejectPublishIsNacked) {
@@ -82,7 +81,7 @@ TEST_F(PublisherIt, OverflowRejectPublishIsNacked) {
   conn.DeclareQueue(q);
   Publisher publisher(conn);
   for (int i = 0; i < 5; ++i) publisher.Publish("", "tiny", TextMessage(std::to_string(i), "x"));
-  std::vector<PublishResult> results = publisher.WaitForConfirms(seconds(10));
+  std::vector<PublishResult> results = publisher.WaitForConfirms(10s);
   ASSERT_EQ(results.size(), 5u);
   int confirmed = 0;
   int nacked = 0;
@@ -101,7 +100,7 @@ TEST_F(PublisherIt, MissingExchangeClosesChannelAndPublisherRecovers) {
   const uint64_t generation = conn.Generation();
   uint64_t bad = publisher.Publish("no-such-exchange", "k", TextMessage("b", "b"));
   try {
-    publisher.WaitForConfirms(seconds(10));
+    publisher.WaitForConfirms(10s);
     FAIL() << "expected ChannelClosedError";
   } catch (const ChannelClosedError& e) {
     EXPECT_EQ(e.ReplyCode(), kReplyNotFound) << e.what();
@@ -115,7 +114,7 @@ TEST_F(PublisherIt, MissingExchangeClosesChannelAndPublisherRecovers) {
 
   // The channel is back in confirm mode.
   uint64_t good = publisher.Publish("", "after-404", TextMessage("g", "g"));
-  results = publisher.WaitForConfirms(seconds(10));
+  results = publisher.WaitForConfirms(10s);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].seq, good);
   EXPECT_EQ(results[0].outcome, PublishOutcome::kConfirmed);

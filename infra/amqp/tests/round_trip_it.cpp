@@ -7,8 +7,7 @@
 namespace choreo::amqp::test {
 namespace {
 
-using std::chrono::milliseconds;
-using std::chrono::seconds;
+using std::chrono::milliseconds, std::chrono::seconds;
 using choreo::testing::WaitFor;
 
 class RoundTrip : public VhostSuite {};

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "choreo/amqp/consumer.hpp"
 #include "choreo/amqp/options.hpp"
@@ -12,22 +13,20 @@
 namespace choreo::amqp {
 namespace {
 
+// user, password, host, port, vhost of a parsed URL, compared in one expectation.
+using UrlParts = std::tuple<std::string, std::string, std::string, int, std::string>;
+UrlParts Parts(const std::string& url) {
+  const AmqpUrl u = ParseUrl(url);
+  return {u.user, u.password, u.host, u.port, u.vhost};
+}
+
 TEST(ParseUrl, FullUrl) {
-  AmqpUrl u = ParseUrl("amqp://alice:s3cret@broker.local:5690/orders");
-  EXPECT_EQ(u.user, "alice");
-  EXPECT_EQ(u.password, "s3cret");
-  EXPECT_EQ(u.host, "broker.local");
-  EXPECT_EQ(u.port, 5690);
-  EXPECT_EQ(u.vhost, "orders");
+  EXPECT_EQ(Parts("amqp://alice:s3cret@broker.local:5690/orders"),
+            (UrlParts{"alice", "s3cret", "broker.local", 5690, "orders"}));
 }
 
 TEST(ParseUrl, Defaults) {
-  AmqpUrl u = ParseUrl("amqp://localhost");
-  EXPECT_EQ(u.host, "localhost");
-  EXPECT_EQ(u.port, 5672);
-  EXPECT_EQ(u.user, "guest");
-  EXPECT_EQ(u.password, "guest");
-  EXPECT_EQ(u.vhost, "/");
+  EXPECT_EQ(Parts("amqp://localhost"), (UrlParts{"guest", "guest", "localhost", 5672, "/"}));
 }
 
 TEST(ParseUrl, EmptyPathIsRootVhost) {
@@ -41,23 +40,15 @@ TEST(ParseUrl, EncodedSlashIsRootVhost) {
 }
 
 TEST(ParseUrl, PercentDecoding) {
-  AmqpUrl u = ParseUrl("amqp://us%40er:p%3Aa%2Fss%25@h:1/v%20h%2Fx");
-  EXPECT_EQ(u.user, "us@er");
-  EXPECT_EQ(u.password, "p:a/ss%");
-  EXPECT_EQ(u.vhost, "v h/x");
+  EXPECT_EQ(Parts("amqp://us%40er:p%3Aa%2Fss%25@h:1/v%20h%2Fx"), (UrlParts{"us@er", "p:a/ss%", "h", 1, "v h/x"}));
 }
 
 TEST(ParseUrl, UserWithoutPassword) {
-  AmqpUrl u = ParseUrl("amqp://bob@h");
-  EXPECT_EQ(u.user, "bob");
-  EXPECT_EQ(u.password, "guest");
+  EXPECT_EQ(Parts("amqp://bob@h"), (UrlParts{"bob", "guest", "h", 5672, "/"}));
 }
 
 TEST(ParseUrl, Ipv6AndQueryIgnored) {
-  AmqpUrl u = ParseUrl("amqp://[::1]:5700/vh?heartbeat=10");
-  EXPECT_EQ(u.host, "::1");
-  EXPECT_EQ(u.port, 5700);
-  EXPECT_EQ(u.vhost, "vh");
+  EXPECT_EQ(Parts("amqp://[::1]:5700/vh?heartbeat=10"), (UrlParts{"guest", "guest", "::1", 5700, "vh"}));
 }
 
 TEST(ParseUrl, Rejects) {

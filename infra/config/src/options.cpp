@@ -63,6 +63,10 @@ Options& Options::Add(std::string name, std::string env, std::string default_val
   return *this;
 }
 
+Options& Options::Add(std::string name, std::string default_value, std::string help) {
+  return Add(std::move(name), {}, std::move(default_value), std::move(help));
+}
+
 Options& Options::AddFlag(std::string name, std::string help) {
   Declare(Option{std::move(name), {}, "false", std::move(help), true, {}});
   return *this;

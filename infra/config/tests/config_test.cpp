@@ -1,8 +1,12 @@
 #include "choreo/config/options.hpp"
+#include "choreo/config/process.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <functional>
+#include <stdexcept>
+#include <vector>
 
 namespace choreo::config {
 namespace {
@@ -158,6 +162,79 @@ TEST_F(ConfigTest, UsageListsOptionsWithEnvironmentAndDefaults) {
   EXPECT_NE(usage.find("default amqp://guest:***@127.0.0.1:5672]"), std::string::npos) << usage;
   EXPECT_NE(usage.find("--json "), std::string::npos) << usage;
   EXPECT_NE(usage.find("Print JSON.\n"), std::string::npos) << usage;
+}
+
+TEST_F(ConfigTest, AnOptionWithoutEnvironmentVariableTakesOnlyItsFlag) {
+  setenv("CHOREO_CONFIG_TEST_PORT", "1", 1);
+  Options options("load", "Loads.");
+  options.Add("port", "9100", "Port.");
+  Parse(options, {});
+  EXPECT_EQ(options.Get("port"), "9100");
+  Parse(options, {"--port=7"});
+  EXPECT_EQ(options.Get("port"), "7");
+  EXPECT_EQ(options.Usage().find("env "), std::string::npos) << options.Usage();
+}
+
+// What RunProcess did: which steps ran, and the exit code.
+struct ProcessRun {
+  int code = -1;
+  bool read = false, ran = false, failed = false;
+};
+
+ProcessRun RunWith(std::vector<const char*> args, const std::function<void()>& read,
+                   const std::function<int()>& run) {
+  Options flags("prog", "Does it.");
+  flags.Add("count", "", "1", "How many.").AddFlag("help", "This text.");
+  args.insert(args.begin(), "prog");
+  ProcessRun result;
+  result.code = RunProcess(flags, static_cast<int>(args.size()), args.data(),
+                           {.read =
+                                [&] {
+                                  result.read = true;
+                                  flags.GetInt("count");
+                                  read();
+                                },
+                            .run =
+                                [&] {
+                                  result.ran = true;
+                                  return run();
+                                },
+                            .failed = [&](const std::exception&) { result.failed = true; }});
+  return result;
+}
+
+TEST(RunProcess, RunsAndReturnsTheRunsExitCode) {
+  const ProcessRun r = RunWith({"--count=2"}, [] {}, [] { return 3; });
+  EXPECT_TRUE(r.read && r.ran && !r.failed);
+  EXPECT_EQ(r.code, 3);
+}
+
+TEST(RunProcess, HelpPrintsTheUsageAndRunsNothing) {
+  const ProcessRun r = RunWith({"--help"}, [] {}, [] { return 3; });
+  EXPECT_FALSE(r.read || r.ran || r.failed);
+  EXPECT_EQ(r.code, kExitOk);
+}
+
+TEST(RunProcess, UsageErrorsOfTheCommandLineAndOfReadingExitWithTwo) {
+  const ProcessRun unknown = RunWith({"--nope"}, [] {}, [] { return 0; });
+  EXPECT_FALSE(unknown.read || unknown.ran);
+  EXPECT_EQ(unknown.code, kExitUsage);
+  const ProcessRun not_a_number = RunWith({"--count=x"}, [] {}, [] { return 0; });
+  EXPECT_FALSE(not_a_number.ran);
+  EXPECT_EQ(not_a_number.code, kExitUsage);
+  const ProcessRun invalid = RunWith({}, [] { throw std::invalid_argument("bad option"); }, [] { return 0; });
+  EXPECT_FALSE(invalid.ran);
+  EXPECT_EQ(invalid.code, kExitUsage);
+}
+
+TEST(RunProcess, AnExceptionEscapingTheRunIsReportedAndExitsWithOne) {
+  const ProcessRun r = RunWith({}, [] {}, []() -> int { throw std::runtime_error("broker gone"); });
+  EXPECT_TRUE(r.ran && r.failed);
+  EXPECT_EQ(r.code, kExitFailed);
+  // An invalid_argument from the run is a failure of the run, not a usage error.
+  const ProcessRun late = RunWith({}, [] {}, []() -> int { throw std::invalid_argument("late"); });
+  EXPECT_TRUE(late.failed);
+  EXPECT_EQ(late.code, kExitFailed);
 }
 
 }  // namespace

@@ -92,6 +92,14 @@ void AppendSample(std::string& out, std::string_view name, const Labels& labels,
   out += '\n';
 }
 
+// The metric under `key` in one of a family's maps, made the first time it is asked for.
+template <class Metric>
+Metric& SlotIn(std::map<Labels, std::unique_ptr<Metric>>& metrics, Labels key) {
+  auto& slot = metrics[std::move(key)];
+  if (!slot) slot = std::make_unique<Metric>();
+  return *slot;
+}
+
 }  // namespace
 
 void Counter::Inc(double v) {
@@ -189,17 +197,13 @@ Registry::Family& Registry::FamilyFor(std::string_view name, std::string_view he
 Counter& Registry::GetCounter(std::string_view name, std::string_view help, const Labels& labels) {
   Labels key = Normalize(name, labels, false);
   std::lock_guard lock(mutex_);
-  auto& slot = FamilyFor(name, help, Kind::kCounter, nullptr).counters[std::move(key)];
-  if (!slot) slot = std::make_unique<Counter>();
-  return *slot;
+  return SlotIn(FamilyFor(name, help, Kind::kCounter, nullptr).counters, std::move(key));
 }
 
 Gauge& Registry::GetGauge(std::string_view name, std::string_view help, const Labels& labels) {
   Labels key = Normalize(name, labels, false);
   std::lock_guard lock(mutex_);
-  auto& slot = FamilyFor(name, help, Kind::kGauge, nullptr).gauges[std::move(key)];
-  if (!slot) slot = std::make_unique<Gauge>();
-  return *slot;
+  return SlotIn(FamilyFor(name, help, Kind::kGauge, nullptr).gauges, std::move(key));
 }
 
 Histogram& Registry::GetHistogram(std::string_view name, std::string_view help, const std::vector<double>& buckets,

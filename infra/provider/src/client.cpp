@@ -42,6 +42,18 @@ std::string ProblemDetail(const Response& response) {
   return "no detail";
 }
 
+RejectReason RejectReasonOf(int status) {
+  switch (status) {
+    case 400:
+    case 413:
+    case 415: return RejectReason::kInvalidRequest;
+    case 404: return RejectReason::kNotFound;
+    case 409: return RejectReason::kConflict;
+    case 422: return RejectReason::kIdempotencyKeyReused;
+    default: return RejectReason::kOther;
+  }
+}
+
 // Everything that is neither a success nor a decline. 408 and 429 say "not now", so they
 // are as transient as a 5xx; every other 4xx would be answered the same way again.
 [[noreturn]] void ThrowFailure(std::string_view operation, const Response& response) {
@@ -50,26 +62,7 @@ std::string ProblemDetail(const Response& response) {
   if (response.status >= 500 || response.status == 408 || response.status == 429 || response.status < 400) {
     throw ProviderUnavailable(message, response.status);
   }
-  RejectReason reason = RejectReason::kOther;
-  switch (response.status) {
-    case 400:
-    case 413:
-    case 415:
-      reason = RejectReason::kInvalidRequest;
-      break;
-    case 404:
-      reason = RejectReason::kNotFound;
-      break;
-    case 409:
-      reason = RejectReason::kConflict;
-      break;
-    case 422:
-      reason = RejectReason::kIdempotencyKeyReused;
-      break;
-    default:
-      break;
-  }
-  throw ProviderRejected(message, reason, response.status);
+  throw ProviderRejected(message, RejectReasonOf(response.status), response.status);
 }
 
 // A success we cannot read leaves the outcome unknown: transient, so the caller repeats
@@ -93,6 +86,7 @@ Response Send(const std::string& host, std::uint16_t port, std::chrono::millisec
   const std::string text = body.is_null() ? std::string() : body.dump();
   Response result;
   std::string response_text;
+  std::ostringstream out;
   try {
     Poco::Net::HTTPClientSession session(host, port);
     const Poco::Timespan span(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) * 1000);
@@ -107,11 +101,9 @@ Response Send(const std::string& host, std::uint16_t port, std::chrono::millisec
     }
     session.sendRequest(request) << text;
     Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
+    Poco::StreamCopier::copyStream(session.receiveResponse(response), out);
     result.status = static_cast<int>(response.getStatus());
     result.replayed = response.get("Idempotent-Replayed", "") == "true";
-    std::ostringstream out;
-    Poco::StreamCopier::copyStream(in, out);
     response_text = out.str();
     if (static_cast<std::streamsize>(response_text.size()) > kMaxResponseBytes) response_text.clear();
   } catch (const Poco::Exception& e) {

@@ -18,10 +18,7 @@ namespace {
 // Effect tables repeat the idempotency key with a UNIQUE constraint: even a bug in the
 // claim logic could not record one key's effect twice, and the auditor can join effects
 // to the worker's idempotency keys ("charge:<order_id>").
-const std::vector<store::Migration>& Migrations() {
-  static const std::vector<store::Migration> migrations = {
-      {1, "create provider ledger",
-       R"(CREATE TABLE provider_idempotency (
+constexpr const char* kLedgerTables = R"(CREATE TABLE provider_idempotency (
             idempotency_key TEXT PRIMARY KEY,
             endpoint TEXT NOT NULL,
             fingerprint TEXT NOT NULL,
@@ -64,9 +61,10 @@ const std::vector<store::Migration>& Migrations() {
           CREATE TABLE provider_flaky_attempts (
             idempotency_key TEXT PRIMARY KEY,
             attempts BIGINT NOT NULL
-          );)",
-       ""},
-  };
+          );)";
+
+const std::vector<store::Migration>& Migrations() {
+  static const std::vector<store::Migration> migrations = {{1, "create provider ledger", kLedgerTables, ""}};
   return migrations;
 }
 
@@ -299,12 +297,9 @@ nlohmann::json Ledger::Snapshot() {
              "FROM provider_refunds ORDER BY created_at, refund_id",
              into(id), into(key), into(charge), into(amount), into(reason), into(created));
       for (std::size_t i = 0; i < id.size(); ++i) {
-        ledger["refunds"].push_back({{"refund_id", id[i]},
-                                     {"idempotency_key", key[i]},
-                                     {"charge_id", charge[i]},
-                                     {"amount_minor", amount[i]},
-                                     {"reason", reason[i]},
-                                     {"created_at_ms", created[i]}});
+        ledger["refunds"].push_back({{"refund_id", id[i]},         {"idempotency_key", key[i]},
+                                     {"charge_id", charge[i]},     {"amount_minor", amount[i]},
+                                     {"reason", reason[i]},        {"created_at_ms", created[i]}});
       }
     }
     {
@@ -314,14 +309,10 @@ nlohmann::json Ledger::Snapshot() {
              "FROM provider_emails ORDER BY created_at, email_id",
              into(id), into(key), into(to), into(templ), into(order), into(subject), into(body), into(created));
       for (std::size_t i = 0; i < id.size(); ++i) {
-        ledger["emails"].push_back({{"email_id", id[i]},
-                                    {"idempotency_key", key[i]},
-                                    {"to", to[i]},
-                                    {"template", templ[i]},
-                                    {"order_id", order[i]},
-                                    {"subject", subject[i]},
-                                    {"body", body[i]},
-                                    {"created_at_ms", created[i]}});
+        ledger["emails"].push_back({{"email_id", id[i]},           {"idempotency_key", key[i]},
+                                    {"to", to[i]},                 {"template", templ[i]},
+                                    {"order_id", order[i]},        {"subject", subject[i]},
+                                    {"body", body[i]},             {"created_at_ms", created[i]}});
       }
     }
     return ledger;

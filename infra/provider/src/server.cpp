@@ -228,14 +228,6 @@ struct ProviderServer::Impl {
 
 ProviderServer::ProviderServer(ProviderServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
-ProviderServer::~ProviderServer() {
-  try {
-    Stop();
-  } catch (...) {
-    // Nothing sensible to do in a destructor; the process is going away with it.
-  }
-}
-
 void ProviderServer::Start() {
   std::lock_guard lock(impl_->mutex);
   if (impl_->started) return;
@@ -250,6 +242,14 @@ void ProviderServer::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->server.Stop();
+}
+
+ProviderServer::~ProviderServer() {
+  try {
+    Stop();
+  } catch (...) {
+    // Nothing sensible to do in a destructor; the process is going away with it.
+  }
 }
 
 std::uint16_t ProviderServer::Port() const { return impl_->port; }

@@ -6,6 +6,7 @@
 
 #include "choreo/secrets/redact.hpp"
 #include "choreo/store/options.hpp"
+#include "choreo/text/percent.hpp"
 
 namespace choreo::store {
 namespace {
@@ -18,28 +19,12 @@ constexpr std::string_view kPostgresSchemes[] = {"postgresql://", "postgres://"}
                               std::string(why));
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string PercentDecode(std::string_view url, std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) Invalid(url, "truncated %-escape");
-    const int high = HexDigit(text[i + 1]);
-    const int low = HexDigit(text[i + 2]);
-    if (high < 0 || low < 0) Invalid(url, "bad %-escape");
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
+  try {
+    return choreo::text::PercentDecode(text);
+  } catch (const std::invalid_argument& e) {
+    Invalid(url, e.what());
   }
-  return out;
 }
 
 // Poco's PostgreSQL connector splits the conninfo string on spaces, so a value holding

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <typeindex>
 #include <unordered_set>
 #include <vector>
@@ -32,6 +33,32 @@ std::unordered_set<std::type_index> FastExtractionTypes() {
   return types;
 }
 
+// As Poco 1.11's PostgreSQL Extractor: the 32- and 64-bit integers and double straight
+// into `val`; the narrower types (and float) through int, unsigned or double, then narrowed.
+template <class T>
+bool ParseNumber(const char* text, T& val) {
+  using Poco::NumberParser;
+  if (text == nullptr) return false;
+  if constexpr (std::is_same_v<T, Poco::Int32>) {
+    return NumberParser::tryParse(text, val);
+  } else if constexpr (std::is_same_v<T, Poco::UInt32>) {
+    return NumberParser::tryParseUnsigned(text, val);
+  } else if constexpr (std::is_same_v<T, Poco::Int64>) {
+    return NumberParser::tryParse64(text, val);
+  } else if constexpr (std::is_same_v<T, Poco::UInt64>) {
+    return NumberParser::tryParseUnsigned64(text, val);
+  } else if constexpr (std::is_same_v<T, double>) {
+    return NumberParser::tryParseFloat(text, val);
+  } else {
+    using Wide = std::conditional_t<std::is_floating_point_v<T>, double,
+                                    std::conditional_t<std::is_signed_v<T>, Poco::Int32, Poco::UInt32>>;
+    Wide parsed = 0;
+    if (!ParseNumber(text, parsed)) return false;
+    val = static_cast<T>(parsed);
+    return true;
+  }
+}
+
 }  // namespace
 
 bool IsFastExtraction(const Poco::Data::AbstractExtraction& extraction) {
@@ -55,76 +82,22 @@ const char* PgRowExtractor::Value(std::size_t pos) const {
 
 // Each overload parses as Poco 1.11's Data/PostgreSQL/src/Extractor.cpp does: false
 // (and `val` untouched) for NULL and for text that does not parse.
-bool PgRowExtractor::extract(std::size_t pos, Poco::Int8& val) {
-  const char* text = Value(pos);
-  int parsed = 0;
-  if (text == nullptr || !Poco::NumberParser::tryParse(text, parsed)) return false;
-  val = static_cast<Poco::Int8>(parsed);
-  return true;
-}
-
-bool PgRowExtractor::extract(std::size_t pos, Poco::UInt8& val) {
-  const char* text = Value(pos);
-  unsigned parsed = 0;
-  if (text == nullptr || !Poco::NumberParser::tryParseUnsigned(text, parsed)) return false;
-  val = static_cast<Poco::UInt8>(parsed);
-  return true;
-}
-
-bool PgRowExtractor::extract(std::size_t pos, Poco::Int16& val) {
-  const char* text = Value(pos);
-  int parsed = 0;
-  if (text == nullptr || !Poco::NumberParser::tryParse(text, parsed)) return false;
-  val = static_cast<Poco::Int16>(parsed);
-  return true;
-}
-
-bool PgRowExtractor::extract(std::size_t pos, Poco::UInt16& val) {
-  const char* text = Value(pos);
-  unsigned parsed = 0;
-  if (text == nullptr || !Poco::NumberParser::tryParseUnsigned(text, parsed)) return false;
-  val = static_cast<Poco::UInt16>(parsed);
-  return true;
-}
-
-bool PgRowExtractor::extract(std::size_t pos, Poco::Int32& val) {
-  const char* text = Value(pos);
-  return text != nullptr && Poco::NumberParser::tryParse(text, val);
-}
-
-bool PgRowExtractor::extract(std::size_t pos, Poco::UInt32& val) {
-  const char* text = Value(pos);
-  return text != nullptr && Poco::NumberParser::tryParseUnsigned(text, val);
-}
-
-bool PgRowExtractor::extract(std::size_t pos, Poco::Int64& val) {
-  const char* text = Value(pos);
-  return text != nullptr && Poco::NumberParser::tryParse64(text, val);
-}
-
-bool PgRowExtractor::extract(std::size_t pos, Poco::UInt64& val) {
-  const char* text = Value(pos);
-  return text != nullptr && Poco::NumberParser::tryParseUnsigned64(text, val);
-}
+bool PgRowExtractor::extract(std::size_t pos, Poco::Int8& val) { return ParseNumber(Value(pos), val); }
+bool PgRowExtractor::extract(std::size_t pos, Poco::UInt8& val) { return ParseNumber(Value(pos), val); }
+bool PgRowExtractor::extract(std::size_t pos, Poco::Int16& val) { return ParseNumber(Value(pos), val); }
+bool PgRowExtractor::extract(std::size_t pos, Poco::UInt16& val) { return ParseNumber(Value(pos), val); }
+bool PgRowExtractor::extract(std::size_t pos, Poco::Int32& val) { return ParseNumber(Value(pos), val); }
+bool PgRowExtractor::extract(std::size_t pos, Poco::UInt32& val) { return ParseNumber(Value(pos), val); }
+bool PgRowExtractor::extract(std::size_t pos, Poco::Int64& val) { return ParseNumber(Value(pos), val); }
+bool PgRowExtractor::extract(std::size_t pos, Poco::UInt64& val) { return ParseNumber(Value(pos), val); }
+bool PgRowExtractor::extract(std::size_t pos, float& val) { return ParseNumber(Value(pos), val); }
+bool PgRowExtractor::extract(std::size_t pos, double& val) { return ParseNumber(Value(pos), val); }
 
 bool PgRowExtractor::extract(std::size_t pos, bool& val) {
   const char* text = Value(pos);
   if (text == nullptr) return false;
   val = *text == 't';
   return true;
-}
-
-bool PgRowExtractor::extract(std::size_t pos, float& val) {
-  const char* text = Value(pos);
-  double parsed = 0.0;
-  if (text == nullptr || !Poco::NumberParser::tryParseFloat(text, parsed)) return false;
-  val = static_cast<float>(parsed);
-  return true;
-}
-
-bool PgRowExtractor::extract(std::size_t pos, double& val) {
-  const char* text = Value(pos);
-  return text != nullptr && Poco::NumberParser::tryParseFloat(text, val);
 }
 
 bool PgRowExtractor::extract(std::size_t pos, char& val) {

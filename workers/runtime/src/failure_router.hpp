@@ -35,7 +35,7 @@ std::string SafeText(std::string_view text, std::size_t max);
 class FailureRouter {
  public:
   explicit FailureRouter(FailureRouterOptions options);
-  ~FailureRouter();
+  ~FailureRouter();  // drops its publisher and connection; never throws
   FailureRouter(const FailureRouter&) = delete;
   FailureRouter& operator=(const FailureRouter&) = delete;
 

@@ -1,6 +1,5 @@
-#include <cstdio>
-
 #include "choreo/config/options.hpp"
+#include "choreo/config/process.hpp"
 #include "choreo/log/log.hpp"
 #include "choreo/worker/worker.hpp"
 
@@ -30,45 +29,39 @@ int Main(int argc, char** argv, std::string name, const std::function<void(confi
       .AddFlag("help", "print this help");
   if (add_flags) add_flags(flags);
   WorkerOptions options;
-  try {
-    flags.Parse(argc, argv);
-    if (flags.GetFlag("help")) {
-      std::printf("%s", flags.Usage().c_str());
-      return 0;
-    }
-    log::SetComponent(name + "-worker");
-    log::SetLevel(log::ParseLevel(flags.Get("log-level")));
-    options.name = name;
-    options.amqp_url = flags.Get("amqp-url");
-    options.store_url = flags.Get("store-url");
-    options.http_port = static_cast<int>(flags.GetInt("http-port"));
-    options.prefetch = static_cast<uint16_t>(flags.GetInt("prefetch"));
-    options.batch_size = static_cast<std::size_t>(flags.GetInt("batch-size"));
-    options.effect_concurrency = static_cast<std::size_t>(flags.GetInt("effect-concurrency"));
-    options.max_retries = static_cast<int>(flags.GetInt("max-retries"));
-    options.limits.max_bytes = static_cast<std::size_t>(flags.GetInt("max-message-bytes"));
-    options.limits.max_depth = static_cast<int>(flags.GetInt("max-json-depth"));
-    options.circuit.failure_threshold = static_cast<int>(flags.GetInt("circuit-failures"));
-    options.circuit.failure_rate = static_cast<double>(flags.GetInt("circuit-failure-percent")) / 100.0;
-    options.circuit.open_max = flags.GetDuration("circuit-probe-max");
-    options.Validate();
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "%s: %s\n\n%s", (name + "-worker").c_str(), e.what(), flags.Usage().c_str());
-    return 2;
-  }
-  try {
-    nlohmann::json effective = nlohmann::json::object();
-    for (const auto& [k, v] : flags.Effective()) effective[k] = v;
-    log::Info("starting", {{"config", effective}});
-    Worker worker(options);
-    configure(worker, flags);
-    InstallSignalHandlers(worker);
-    worker.Run();
-    return 0;
-  } catch (const std::exception& e) {
-    log::Error("worker failed", {{"error", e.what()}});
-    return 1;
-  }
+  return config::RunProcess(
+      flags, argc, argv,
+      {.read =
+           [&] {
+             log::SetComponent(name + "-worker");
+             log::SetLevel(log::ParseLevel(flags.Get("log-level")));
+             options.name = name;
+             options.amqp_url = flags.Get("amqp-url");
+             options.store_url = flags.Get("store-url");
+             options.http_port = static_cast<int>(flags.GetInt("http-port"));
+             options.prefetch = static_cast<uint16_t>(flags.GetInt("prefetch"));
+             options.batch_size = static_cast<std::size_t>(flags.GetInt("batch-size"));
+             options.effect_concurrency = static_cast<std::size_t>(flags.GetInt("effect-concurrency"));
+             options.max_retries = static_cast<int>(flags.GetInt("max-retries"));
+             options.limits.max_bytes = static_cast<std::size_t>(flags.GetInt("max-message-bytes"));
+             options.limits.max_depth = static_cast<int>(flags.GetInt("max-json-depth"));
+             options.circuit.failure_threshold = static_cast<int>(flags.GetInt("circuit-failures"));
+             options.circuit.failure_rate = static_cast<double>(flags.GetInt("circuit-failure-percent")) / 100.0;
+             options.circuit.open_max = flags.GetDuration("circuit-probe-max");
+             options.Validate();
+           },
+       .run =
+           [&] {
+             nlohmann::json effective = nlohmann::json::object();
+             for (const auto& [k, v] : flags.Effective()) effective[k] = v;
+             log::Info("starting", {{"config", effective}});
+             Worker worker(options);
+             configure(worker, flags);
+             InstallSignalHandlers(worker);
+             worker.Run();
+             return config::kExitOk;
+           },
+       .failed = [](const std::exception& e) { log::Error("worker failed", {{"error", e.what()}}); }});
 }
 
 }  // namespace choreo::worker

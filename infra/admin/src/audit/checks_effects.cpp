@@ -10,6 +10,13 @@ namespace choreo::admin::audit {
 
 namespace {
 
+// Why a check of the orders against the provider's ledger cannot run, or nullptr.
+const char* MissingOrdersOrLedger(const AuditContext& a) {
+  if (!a.data.orders) return "no order store";
+  if (!a.data.provider) return "no provider store";
+  return nullptr;
+}
+
 // One e-mail of `wanted` and none of `unwanted`; a missing one may be on its way for an
 // order that became terminal recently.
 void CheckEmails(const AuditContext& a, CheckResult& c, const std::string& id, const OrderFacts& f, const char* wanted,
@@ -32,14 +39,25 @@ void CheckEmails(const AuditContext& a, CheckResult& c, const std::string& id, c
   AddProblems(c, id, problems);
 }
 
+// confirmed.email and cancelled.email: CheckEmails for every order in scope that ended as
+// `ended` says.
+CheckResult TerminalEmail(const AuditContext& a, CheckResult c, bool (*ended)(const OrderRecord&), const char* wanted,
+                          const char* unwanted, const char* what) {
+  if (const char* missing = MissingOrdersOrLedger(a)) return Skipped(c, missing);
+  for (const auto& [id, f] : a.Orders()) {
+    if (!a.InScope(f) || !f.order || !ended(*f.order)) continue;
+    CheckEmails(a, c, id, f, wanted, unwanted, what);
+  }
+  return Finish(c);
+}
+
 }  // namespace
 
 CheckResult ConfirmedPayment(const AuditContext& a) {
   CheckResult c =
       MakeCheck("confirmed.payment", "each CONFIRMED order has exactly one capture (of its total) and no refund",
                 "confirmed orders");
-  if (!a.data.orders) return Skipped(c, "no order store");
-  if (!a.data.provider) return Skipped(c, "no provider store");
+  if (const char* missing = MissingOrdersOrLedger(a)) return Skipped(c, missing);
   for (const auto& [id, f] : a.Orders()) {
     if (!a.InScope(f) || !f.order || !IsConfirmed(*f.order)) continue;
     ++c.checked;
@@ -83,30 +101,17 @@ CheckResult ConfirmedShipment(const AuditContext& a) {
   return Finish(c);
 }
 
-CheckResult ConfirmedEmail(const AuditContext& a) {
-  CheckResult c =
-      MakeCheck("confirmed.email", "each CONFIRMED order got exactly one confirmation e-mail", "confirmed orders");
-  if (!a.data.orders) return Skipped(c, "no order store");
-  if (!a.data.provider) return Skipped(c, "no provider store");
-  for (const auto& [id, f] : a.Orders()) {
-    if (!a.InScope(f) || !f.order || !IsConfirmed(*f.order)) continue;
-    CheckEmails(a, c, id, f, kConfirmationTemplate, kCancellationTemplate, "confirmation");
-  }
-  return Finish(c);
-}
-
 CheckResult CancelledPayment(const AuditContext& a) {
   CheckResult c =
       MakeCheck("cancelled.payment",
                 "each CANCELLED order has no net charge: a capture is matched by exactly one refund of its amount",
                 "cancelled orders");
-  if (!a.data.orders) return Skipped(c, "no order store");
-  if (!a.data.provider) return Skipped(c, "no provider store");
+  if (const char* missing = MissingOrdersOrLedger(a)) return Skipped(c, missing);
   for (const auto& [id, f] : a.Orders()) {
     if (!a.InScope(f) || !f.order || !IsCancelled(*f.order)) continue;
     ++c.checked;
-    std::vector<std::string> problems;
     bool waiting = false;
+    std::vector<std::string> problems;
     if (f.captures.size() > 1) problems.push_back(std::to_string(f.captures.size()) + " captures");
     for (const ChargeRecord* ch : f.captures) {
       const auto& refunds = a.RefundsOf(ch->charge_id);
@@ -130,18 +135,6 @@ CheckResult CancelledPayment(const AuditContext& a) {
     }
     if (waiting && problems.empty()) ++c.tolerated;
     AddProblems(c, id, problems);
-  }
-  return Finish(c);
-}
-
-CheckResult CancelledEmail(const AuditContext& a) {
-  CheckResult c =
-      MakeCheck("cancelled.email", "each CANCELLED order got exactly one cancellation e-mail", "cancelled orders");
-  if (!a.data.orders) return Skipped(c, "no order store");
-  if (!a.data.provider) return Skipped(c, "no provider store");
-  for (const auto& [id, f] : a.Orders()) {
-    if (!a.InScope(f) || !f.order || !IsCancelled(*f.order)) continue;
-    CheckEmails(a, c, id, f, kCancellationTemplate, kConfirmationTemplate, "cancellation");
   }
   return Finish(c);
 }
@@ -170,6 +163,18 @@ CheckResult InFlightEffects(const AuditContext& a) {
     AddProblems(c, id, problems);
   }
   return Finish(c);
+}
+
+CheckResult ConfirmedEmail(const AuditContext& a) {
+  return TerminalEmail(
+      a, MakeCheck("confirmed.email", "each CONFIRMED order got exactly one confirmation e-mail", "confirmed orders"),
+      IsConfirmed, kConfirmationTemplate, kCancellationTemplate, "confirmation");
+}
+
+CheckResult CancelledEmail(const AuditContext& a) {
+  return TerminalEmail(
+      a, MakeCheck("cancelled.email", "each CANCELLED order got exactly one cancellation e-mail", "cancelled orders"),
+      IsCancelled, kCancellationTemplate, kConfirmationTemplate, "cancellation");
 }
 
 }  // namespace choreo::admin::audit

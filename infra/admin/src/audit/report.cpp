@@ -132,24 +132,17 @@ void WriteAuditText(std::ostream& out, const AuditReport& report, bool verbose) 
 }
 
 std::string AuditJson(const AuditReport& report) {
-  json j;
-  j["ok"] = report.Clean();
-  j["violations"] = report.Violations();
-  j["at"] = contracts::FormatRfc3339(contracts::Millis(milliseconds(report.now_ms)));
-  j["in_flight_allowed_ms"] = report.in_flight ? json(report.in_flight->count()) : json(nullptr);
-  j["sources"] = report.sources;
-  j["checks"] = json::array();
+  json j = {{"ok", report.Clean()},
+            {"violations", report.Violations()},
+            {"at", contracts::FormatRfc3339(contracts::Millis(milliseconds(report.now_ms)))},
+            {"in_flight_allowed_ms", report.in_flight ? json(report.in_flight->count()) : json(nullptr)},
+            {"sources", report.sources},
+            {"checks", json::array()}};
   for (const auto& c : report.checks) {
-    json e;
-    e["name"] = c.name;
-    e["description"] = c.description;
-    e["status"] = Lower(ToString(c.status));
-    e["checked"] = c.checked;
-    e["unit"] = c.unit;
-    e["tolerated"] = c.tolerated;
-    e["offending"] = c.offenders.size();
+    json e = {{"name", c.name}, {"description", c.description}, {"status", Lower(ToString(c.status))},
+              {"checked", c.checked}, {"unit", c.unit}, {"tolerated", c.tolerated},
+              {"offending", c.offenders.size()}, {"offenders", json::array()}};
     if (!c.note.empty()) e["note"] = c.note;
-    e["offenders"] = json::array();
     for (const auto& o : c.offenders) e["offenders"].push_back({{"id", o.id}, {"problem", o.problem}});
     j["checks"].push_back(std::move(e));
   }
@@ -175,13 +168,9 @@ std::string AuditJson(const AuditReport& report) {
                   {"dlq_messages", s.dlq_messages}};
   j["dead_letters"] = json::array();
   for (const auto& m : report.dead_letters) {
-    j["dead_letters"].push_back({{"queue", m.queue},
-                                 {"message_id", m.message_id},
-                                 {"event_type", m.event_type},
-                                 {"order_id", m.correlation_id},
-                                 {"error_class", m.error_class},
-                                 {"error_message", m.error_message},
-                                 {"worker", m.worker},
+    j["dead_letters"].push_back({{"queue", m.queue}, {"message_id", m.message_id}, {"event_type", m.event_type},
+                                 {"order_id", m.correlation_id}, {"error_class", m.error_class},
+                                 {"error_message", m.error_message}, {"worker", m.worker},
                                  {"dead_lettered_at", m.dead_lettered_at}});
   }
   j["warnings"] = report.warnings;

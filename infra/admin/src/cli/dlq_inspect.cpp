@@ -40,19 +40,13 @@ int DlqList(const Args& args, const Io& io) {
   ListReport report = ListDeadLetterQueues(EndpointsFrom(args, io.env));
   for (const std::string& w : report.warnings) io.err << "choreo-admin: warning: " << w << "\n";
   if (args.Has("json")) {
-    json j;
-    j["vhost"] = report.vhost;
-    j["source"] = report.source;
-    j["queues"] = json::array();
+    json j = {{"vhost", report.vhost}, {"source", report.source}, {"queues", json::array()},
+              {"warnings", report.warnings}};
     for (const QueueSummary& q : report.queues) {
-      json e;
-      e["queue"] = q.name;
-      e["messages"] = q.messages;
-      e["oldest_age_seconds"] = q.oldest_age ? json(q.oldest_age->count() / 1000) : json(nullptr);
-      e["oldest_dead_lettered_at"] = q.oldest_dead_lettered_at;
-      j["queues"].push_back(e);
+      j["queues"].push_back({{"queue", q.name}, {"messages", q.messages},
+                             {"oldest_age_seconds", q.oldest_age ? json(q.oldest_age->count() / 1000) : json(nullptr)},
+                             {"oldest_dead_lettered_at", q.oldest_dead_lettered_at}});
     }
-    j["warnings"] = report.warnings;
     io.out << PrettyJson(j) << "\n";
     return kExitOk;
   }
@@ -90,11 +84,8 @@ int ShowGroups(const Args& args, const ShowReport& report, std::ostream& out) {
     json j = ShownJson(report);
     j["groups"] = json::array();
     for (const ErrorGroup& g : groups) {
-      j["groups"].push_back({{"error_class", g.error_class},
-                             {"error_message", g.error_message},
-                             {"count", g.count},
-                             {"event_types", g.event_types},
-                             {"workers", g.workers},
+      j["groups"].push_back({{"error_class", g.error_class}, {"error_message", g.error_message}, {"count", g.count},
+                             {"event_types", g.event_types}, {"workers", g.workers},
                              {"first_dead_lettered_at", g.first_dead_lettered_at},
                              {"last_dead_lettered_at", g.last_dead_lettered_at},
                              {"example_message_id", g.example_message_id}});
@@ -158,12 +149,7 @@ void ShowOptionsOf(Poco::Util::OptionSet& options) {
 std::vector<Command> DlqInspectCommands() {
   return {
       {.path = {"dlq", "list"}, .help_words = 2, .usage = kListUsage, .run = DlqList},
-      {.path = {"dlq", "show"},
-       .help_words = 2,
-       .usage = kShowUsage,
-       .takes_filters = true,
-       .define = ShowOptionsOf,
-       .run = DlqShow},
+      {.path = {"dlq", "show"}, .help_words = 2, .usage = kShowUsage, .takes_filters = true, .define = ShowOptionsOf, .run = DlqShow},
   };
 }
 

@@ -102,22 +102,13 @@ void PrintLetter(std::ostream& out, std::size_t index, const DeadLetter& l, bool
 }
 
 json LetterJson(const DeadLetter& l, bool full) {
-  json j;
-  j["message_id"] = l.message_id;
-  j["event_type"] = l.event_type;
-  j["correlation_id"] = l.correlation_id;
-  j["error_class"] = l.error_class;
-  j["error_message"] = l.error_message;
-  j["worker"] = l.worker;
-  j["original_exchange"] = l.original_exchange;
-  j["original_routing_key"] = l.original_routing_key;
-  j["original_queue"] = l.original_queue;
-  j["destination_source"] = l.destination_source;
-  j["attempts"] = l.attempts ? json(*l.attempts) : json(nullptr);
-  j["dead_lettered_at"] = l.dead_lettered_at;
-  j["replay_count"] = l.replay_count;
-  j["last_replayed_at"] = l.last_replayed_at;
-  j["last_replayed_by"] = l.last_replayed_by;
+  json j = {{"message_id", l.message_id}, {"event_type", l.event_type}, {"correlation_id", l.correlation_id},
+            {"error_class", l.error_class}, {"error_message", l.error_message}, {"worker", l.worker},
+            {"original_exchange", l.original_exchange}, {"original_routing_key", l.original_routing_key},
+            {"original_queue", l.original_queue}, {"destination_source", l.destination_source},
+            {"attempts", l.attempts ? json(*l.attempts) : json(nullptr)}, {"dead_lettered_at", l.dead_lettered_at},
+            {"replay_count", l.replay_count}, {"last_replayed_at", l.last_replayed_at},
+            {"last_replayed_by", l.last_replayed_by}};
   if (!l.broker_reason.empty()) {
     j["broker_reason"] = l.broker_reason;
     if (l.broker_reason == "delivery_limit") {
@@ -137,11 +128,8 @@ json LetterJson(const DeadLetter& l, bool full) {
 }
 
 json OutcomeJson(const MessageOutcome& o) {
-  json j;
-  j["message_id"] = o.message_id;
-  j["event_type"] = o.event_type;
-  j["error_class"] = o.error_class;
-  j["action"] = ToString(o.action);
+  json j = {{"message_id", o.message_id}, {"event_type", o.event_type}, {"error_class", o.error_class},
+            {"action", ToString(o.action)}};
   if (!o.exchange.empty() || !o.routing_key.empty()) {
     j["exchange"] = o.exchange;
     j["routing_key"] = o.routing_key;
@@ -151,12 +139,8 @@ json OutcomeJson(const MessageOutcome& o) {
 }
 
 void AddPassJson(json& j, const PassSummary& pass) {
-  j["queue"] = pass.queue;
-  j["dry_run"] = pass.dry_run;
-  j["depth"] = pass.depth;
-  j["examined"] = pass.examined;
-  j[pass.dry_run ? pass.would_key : pass.done_key] = pass.done;
-  j["filter"] = pass.filter;
+  j.update({{"queue", pass.queue}, {"dry_run", pass.dry_run}, {"depth", pass.depth}, {"examined", pass.examined},
+            {pass.dry_run ? pass.would_key : pass.done_key, pass.done}, {"filter", pass.filter}});
   if (!pass.error.empty()) j["error"] = pass.error;
   j["messages"] = json::array();
   if (pass.messages != nullptr) {

@@ -113,12 +113,8 @@ int DlqReplay(const Args& args, const Io& io) {
 
   const int code = report.failed > 0 || !report.error.empty() ? kExitFailure : kExitOk;
   if (args.Has("json")) {
-    json j;
-    j["skipped"] = report.skipped;
-    j["failed"] = report.failed;
-    j["late_acks"] = report.late_acks;
-    j["reconnects"] = report.reconnects;
-    j["elapsed_ms"] = report.elapsed.count();
+    json j = {{"skipped", report.skipped}, {"failed", report.failed}, {"late_acks", report.late_acks},
+              {"reconnects", report.reconnects}, {"elapsed_ms", report.elapsed.count()}};
     AddPassJson(j, {report.queue, report.dry_run, report.depth, report.examined, "replayed", "would_replay",
                     report.replayed, options.filter.Describe(), report.error, &report.messages});
     io.out << PrettyJson(j) << "\n";
@@ -236,18 +232,8 @@ void PurgeOptionsOf(Poco::Util::OptionSet& options) {
 
 std::vector<Command> DlqRepairCommands() {
   return {
-      {.path = {"dlq", "replay"},
-       .help_words = 2,
-       .usage = kReplayUsage,
-       .takes_filters = true,
-       .define = ReplayOptionsOf,
-       .run = DlqReplay},
-      {.path = {"dlq", "purge"},
-       .help_words = 2,
-       .usage = kPurgeUsage,
-       .takes_filters = true,
-       .define = PurgeOptionsOf,
-       .run = DlqPurge},
+      {.path = {"dlq", "replay"}, .help_words = 2, .usage = kReplayUsage, .takes_filters = true, .define = ReplayOptionsOf, .run = DlqReplay},
+      {.path = {"dlq", "purge"},  .help_words = 2, .usage = kPurgeUsage,  .takes_filters = true, .define = PurgeOptionsOf,  .run = DlqPurge},
   };
 }
 

@@ -51,18 +51,11 @@ int TopologyApply(const Args& args, const Io& io) {
   TopologyReport report = ApplyTopology(EndpointsFrom(args, io.env), options);
   for (const std::string& w : report.warnings) io.err << "choreo-admin: warning: " << w << "\n";
   if (args.Has("json")) {
-    json j;
-    j["vhost"] = report.vhost;
-    j["broker_version"] = report.broker_version;
-    j["exchanges"] = report.exchanges;
-    j["queues"] = report.queues;
-    j["policies"] = json::array();
+    json j = {{"vhost", report.vhost}, {"broker_version", report.broker_version}, {"exchanges", report.exchanges},
+              {"queues", report.queues}, {"policies", json::array()}};
     for (const PolicyOutcome& p : report.policies) {
-      j["policies"].push_back({{"name", p.policy.name},
-                               {"change", ToString(p.change)},
-                               {"pattern", p.policy.pattern},
-                               {"definition", json::parse(DefinitionJson(p.policy))},
-                               {"priority", p.policy.priority}});
+      j["policies"].push_back({{"name", p.policy.name}, {"change", ToString(p.change)}, {"pattern", p.policy.pattern},
+                               {"definition", json::parse(DefinitionJson(p.policy))}, {"priority", p.policy.priority}});
     }
     j["warnings"] = report.warnings;
     io.out << PrettyJson(j) << "\n";

@@ -28,16 +28,14 @@ inline constexpr int kExitFailure = 1;  // some or all of the work failed; the b
 inline constexpr int kExitUsage = 2;    // bad arguments, unknown queue or vhost
 
 // Bad arguments, a queue that does not exist, a queue that is not a DLQ: exit code 2.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
+struct UsageError : std::runtime_error {
+  using runtime_error::runtime_error;
 };
 
 // Anything else that stops a command (broker or management API unreachable, refused
 // credentials, a store that cannot be read): exit code 1.
-class CommandError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
+struct CommandError : std::runtime_error {
+  using runtime_error::runtime_error;
 };
 
 // Where the broker is. Credentials for the management API come from the AMQP URL.
@@ -236,20 +234,24 @@ struct ReplayOptions {
   std::function<void(const Progress&)> on_progress;
 };
 
-struct ReplayReport {
+// What a pass that changes a DLQ (replay, purge) reports besides its own counts.
+struct PassReport {
   std::string queue;
   bool dry_run = false;
   uint32_t depth = 0;
   std::size_t examined = 0;
+  uint64_t reconnects = 0;
+  std::string error;  // set when the run stopped early
+};
+
+struct ReplayReport : PassReport {
   std::size_t replayed = 0;  // or "would replay" in a dry run
   std::size_t skipped = 0;
   std::size_t failed = 0;
   // DLQ copies seen again after a lost connection although their republish had been
   // confirmed (the ack was lost): acked now, not published a second time.
   std::size_t late_acks = 0;
-  uint64_t reconnects = 0;
   std::vector<MessageOutcome> messages;  // skipped messages are left out
-  std::string error;  // set when the run stopped early
   std::chrono::milliseconds elapsed{0};
 };
 
@@ -263,16 +265,10 @@ struct PurgeOptions {
   std::function<void(const Progress&)> on_progress;
 };
 
-struct PurgeReport {
-  std::string queue;
-  bool dry_run = false;
-  uint32_t depth = 0;
-  std::size_t examined = 0;
+struct PurgeReport : PassReport {
   std::size_t purged = 0;  // or "would purge" in a dry run
   std::size_t kept = 0;
   std::vector<MessageOutcome> messages;  // purged ones only
-  uint64_t reconnects = 0;
-  std::string error;
 };
 
 PurgeReport Purge(const Endpoints& endpoints, const PurgeOptions& options);

@@ -35,17 +35,14 @@ namespace choreo::admin {
 // What the stores hold: each component's own read interface (its facts.hpp, tested by the
 // component against its migrations), so the audit carries no copy of anyone's schema.
 
-using AcceptedOrder = gateway::facts::AcceptedOrder;
-using OrderRecord = order::facts::OrderRecord;
-using StockRecord = inventory::facts::StockRecord;
-using ReservationRecord = inventory::facts::ReservationRecord;
+using gateway::facts::AcceptedOrder;
+using order::facts::OrderRecord;
+using inventory::facts::StockRecord, inventory::facts::ReservationRecord;
 using InventoryData = inventory::facts::InventoryFacts;
-using PaymentRecord = payment::facts::PaymentRecord;
-using ShipmentRecord = shipping::facts::ShipmentRecord;
-using NotificationRecord = notification::facts::NotificationRecord;
-using ChargeRecord = provider::facts::ChargeRecord;
-using RefundRecord = provider::facts::RefundRecord;
-using EmailRecord = provider::facts::EmailRecord;
+using payment::facts::PaymentRecord;
+using shipping::facts::ShipmentRecord;
+using notification::facts::NotificationRecord;
+using provider::facts::ChargeRecord, provider::facts::RefundRecord, provider::facts::EmailRecord;
 using ProviderData = provider::facts::LedgerFacts;
 
 struct OutboxRecord {  // the unsent rows of one store's outbox (outbox/facts.hpp)
@@ -157,17 +154,14 @@ struct AuditSummary {
   std::size_t cancelled = 0;
   std::map<std::string, std::size_t> cancelled_by_reason;
   std::size_t in_flight = 0;  // neither confirmed nor cancelled
-  std::size_t captures = 0;
-  std::size_t declined_charges = 0;
+  std::size_t captures = 0, declined_charges = 0;
   std::int64_t captured_minor = 0;
   std::size_t refunds = 0;
   std::int64_t refunded_minor = 0;
   std::size_t emails = 0;
   std::map<std::string, std::size_t> emails_by_template;
-  std::size_t shipments_scheduled = 0;
-  std::size_t shipments_rejected = 0;
-  std::int64_t units_sold = 0;
-  std::int64_t units_reserved = 0;
+  std::size_t shipments_scheduled = 0, shipments_rejected = 0;
+  std::int64_t units_sold = 0, units_reserved = 0;
   std::int64_t outbox_pending = 0;
   std::size_t dlq_messages = 0;
 };

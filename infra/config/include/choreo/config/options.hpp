@@ -29,6 +29,8 @@ class Options {
   // `name` without "--"; `env` may be empty for options without an environment variable.
   // Throws std::invalid_argument for a malformed or repeated name.
   Options& Add(std::string name, std::string env, std::string default_value, std::string help);
+  // An option without an environment variable.
+  Options& Add(std::string name, std::string default_value, std::string help);
   // Boolean switch, false unless given as --name (or --name=true|false|1|0).
   Options& AddFlag(std::string name, std::string help);
 
@@ -46,6 +48,7 @@ class Options {
   // Also accepts true/false/1/0 values of ordinary options.
   bool GetFlag(std::string_view name) const;
   const std::vector<std::string>& Positional() const { return positional_; }
+  const std::string& Program() const { return program_; }
 
   // Table of options with environment variable names and defaults.
   std::string Usage() const;

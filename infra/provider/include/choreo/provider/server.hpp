@@ -47,7 +47,7 @@ class ProviderServer {
   // Port() is known before Start(). Throws std::invalid_argument, store::StoreError,
   // Poco::Exception (port in use).
   explicit ProviderServer(ProviderServerOptions options);
-  ~ProviderServer();  // Stop()
+  ~ProviderServer();  // Stop(), swallowing what it throws
   ProviderServer(const ProviderServer&) = delete;
   ProviderServer& operator=(const ProviderServer&) = delete;
 
