@@ -1,6 +1,6 @@
 # The run record: what infra/up started and where, in $VAR_DIR/run/record, readable by its
 # owner only (a store URL given by the user may carry a password). infra/down, infra/status
-# and choreo-admin (infra/admin/src/run_record.cpp) read it. Source after system.sh.
+# and choreo-admin (infra/tools/admin/src/run_record.cpp) read it. Source after system.sh.
 # shellcheck shell=bash
 #
 # One entry per line, "<key> <value...>", fields separated by one blank; the last field
