@@ -90,6 +90,9 @@ LoadReading AdmissionControl::Current(Clock::time_point now) {
   const bool due = !read_at_ || now - *read_at_ >= options_.refresh_interval;
   if (due && !reading_now_) {
     reading_now_ = true;
+    // Orders accepted while the store is read may or may not be in the reading: they stay
+    // counted on top of it (an overestimate for one interval, never an underestimate).
+    const std::int64_t counted_before = accepted_since_reading_;
     lock.unlock();
     std::optional<LoadReading> fresh;
     try {
@@ -103,7 +106,7 @@ LoadReading AdmissionControl::Current(Clock::time_point now) {
     read_at_ = now;
     if (fresh) {
       reading_ = *fresh;
-      accepted_since_reading_ = 0;
+      accepted_since_reading_ -= counted_before;
     }
   }
   LoadReading current = reading_;
@@ -123,9 +126,7 @@ AdmissionVerdict AdmissionControl::Admit(const std::string& principal, Clock::ti
       return {Refusal::kRateLimited, std::chrono::seconds(seconds), detail.str()};
     }
   }
-  if (options_.max_in_flight == 0 && options_.max_intake_pending == 0 && options_.max_intake_age.count() == 0) {
-    return {};
-  }
+  if (!options_.LoadBounded()) return {};
   if (auto refused = JudgeLoad(options_, Current(now))) return *refused;
   return {};
 }

@@ -88,6 +88,22 @@ TEST(AdmissionControlTest, ReadsAtMostOncePerIntervalAndCountsAcceptedOrdersInBe
   EXPECT_EQ(reads, 2);
 }
 
+TEST(AdmissionControlTest, OrdersAcceptedDuringAReadStayCounted) {
+  AdmissionControl* self = nullptr;
+  int reads = 0;
+  AdmissionControl control({.max_in_flight = 3, .max_intake_pending = 0, .refresh_interval = 100ms}, [&] {
+    if (++reads == 2) self->Accepted();  // committed while the store is being read
+    return LoadReading{.in_flight = 1};
+  });
+  self = &control;
+  const Clock::time_point t0{};
+  EXPECT_TRUE(control.Admit("k", t0).Admitted());
+  control.Accepted();                                        // counted before the next read: in it
+  EXPECT_TRUE(control.Admit("k", t0 + 100ms).Admitted());   // 1 + the one accepted during the read
+  control.Accepted();                                        // 3: the bound
+  EXPECT_EQ(control.Admit("k", t0 + 110ms).refusal, Refusal::kInFlight);
+}
+
 TEST(AdmissionControlTest, AStoreErrorKeepsTheLastReading) {
   bool fail = false;
   AdmissionControl control({.max_in_flight = 2, .max_intake_pending = 0, .refresh_interval = 1ms}, [&] {

@@ -44,9 +44,8 @@ struct AdmissionOptions {
 
   // Throws std::invalid_argument naming the offending field.
   void Validate() const;
-  bool SheddingOff() const {
-    return rate_per_key == 0 && max_in_flight == 0 && max_intake_pending == 0 && max_intake_age.count() == 0;
-  }
+  // Whether any bound on the backlog is set (else the store is never read).
+  bool LoadBounded() const { return max_in_flight > 0 || max_intake_pending > 0 || max_intake_age.count() > 0; }
 };
 
 // What the store says about the backlog.
