@@ -156,7 +156,7 @@ struct Store::Impl {
   void Begin(Poco::Data::Session& session, Durability durability) {
     if (url.dialect == Dialect::kSqlite) {
       // SQLite refuses to change the safety level inside a transaction, so it is set
-      // before BEGIN and put back after the end (RestoreDurability).
+      // before BEGIN and put back after the end (RestoreDurability, from RunOnce).
       if (durability == Durability::kLazy) SqliteExec(SqliteHandle(session), "PRAGMA main.synchronous = NORMAL");
       SqliteExec(SqliteHandle(session), "BEGIN IMMEDIATE");
       return;
@@ -214,11 +214,17 @@ struct Store::Impl {
     }
     detail::SessionPool::Lease lease = pool.Acquire();
     Poco::Data::Session& session = lease.Session();
+    // Runs last, after any rollback, whichever way this transaction ends.
+    struct Restore {
+      Impl& impl;
+      detail::SessionPool::Lease& lease;
+      Durability durability;
+      ~Restore() { impl.RestoreDurability(lease, durability); }
+    } restore{*this, lease, durability};
     try {
       Begin(session, durability);
     } catch (...) {
       RollbackQuietly(lease);
-      RestoreDurability(lease, durability);
       throw;
     }
     Tx tx(session, url.dialect, lease.Statements(), lease.PgStatements());
@@ -227,14 +233,11 @@ struct Store::Impl {
       Commit(session);
     } catch (const Poco::Exception& error) {
       RollbackQuietly(lease);
-      RestoreDurability(lease, durability);
       detail::ThrowStoreError(error, "transaction");
     } catch (...) {
       RollbackQuietly(lease);
-      RestoreDurability(lease, durability);
       throw;
     }
-    RestoreDurability(lease, durability);
   }
 
   StoreOptions options;
