@@ -33,7 +33,7 @@ CHOREO_PACKAGES=(
   rabbitmq-server librabbitmq-dev
   libpoco-dev nlohmann-json3-dev libvalijson-dev libgtest-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
-  wrk gnuplot-nox
+  wrk gnuplot-nox chromium
 )
 
 # Installs only what is missing, with a single apt-get update, so that a second run
@@ -55,6 +55,25 @@ install_deps() {
   # policy-rc.d may refuse to start the distribution's own broker/postgres service;
   # that is fine: choreo runs private nodes of its own.
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The npm tools tests use (infra/testing/node: document linters, the browser driver),
+# installed from the lock file into that folder once, and again when the lock changes.
+# Node.js itself is the machine's; Debian's nodejs and npm are installed when it has none.
+# Exports CHOREO_NODE_TOOLS (the folder holding node_modules) for the tests.
+install_node_tools() {
+  local dir="$CHOREO_ROOT/infra/testing/node"
+  if ! command -v npm >/dev/null 2>&1; then
+    log "dependencies: installing nodejs npm"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  local stamp="$dir/node_modules/.choreo-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    log "dependencies: npm ci in infra/testing/node"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+  export CHOREO_NODE_TOOLS="$dir"
 }
 
 # Configures (once) and builds the tree into $1 (default build/); further arguments name
