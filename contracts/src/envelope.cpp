@@ -1,4 +1,5 @@
 #include "choreo/contracts/envelope.hpp"
+#include "choreo/contracts/trace.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -80,6 +81,7 @@ AmqpProperties ToAmqpProperties(const Envelope& envelope) {
   properties.timestamp = EpochSeconds(envelope.occurred_at, "/occurred_at");
   properties.headers.emplace(kVersionHeader, envelope.version);
   properties.headers.emplace(kCausationHeader, envelope.causation_id);
+  if (!envelope.traceparent.empty()) properties.headers.emplace(kTraceparentHeader, envelope.traceparent);
   if (envelope.type == ReservationDeadline::kType) {
     // Measured from occurred_at, not from now: the relay may publish late (broker down),
     // and a deadline that fires late is harmless while one that fires early is not.
@@ -122,6 +124,8 @@ std::string FormatUuid(std::uint64_t high, std::uint64_t low) {
 }
 
 }  // namespace
+
+std::uint64_t detail::RandomWord() { return UuidEngine()(); }
 
 std::string NewUuid() {
   const std::uint64_t high = (UuidEngine()() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4

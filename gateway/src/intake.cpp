@@ -56,6 +56,7 @@ OrderIntake::Placement OrderIntake::Prepare(const IntakeRequest& request) {
   placement.envelope = contracts::MakeEnvelope(event);
   // Unique like the v4 id it replaces, and the outbox's message_id index stays append-only.
   placement.envelope.message_id = contracts::NewTimeOrderedUuid();
+  placement.envelope.traceparent = request.traceparent;
   placement.order_id = std::move(event.order_id);
   placement.placed_at = std::move(event.placed_at);
   return placement;

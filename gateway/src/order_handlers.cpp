@@ -1,5 +1,6 @@
 // POST /orders and GET /orders/{id} (docs/gateway.md): validation, idempotency and the
 // intake on the way in, the read model on the way out.
+#include "choreo/contracts/trace.hpp"
 #include "choreo/gateway/idempotency.hpp"
 #include "choreo/gateway/read_model.hpp"
 #include "choreo/gateway/routes.hpp"
@@ -80,9 +81,24 @@ void SendIntakeResult(Service& service, http::Exchange& ex, const IntakeResult& 
   }
 }
 
+// The request's span: a child of the client's traceparent when it sent a valid one, else
+// the root of a new trace. Returned to the client on every answer, and the span
+// order.placed is sent as, so the client can find its order's trace.
+contracts::TraceContext RequestSpan(http::Exchange& ex) {
+  std::optional<contracts::TraceContext> parent;
+  if (ex.Request().has(std::string(contracts::kTraceparentHeader))) {
+    parent = contracts::ParseTraceparent(ex.Request().get(std::string(contracts::kTraceparentHeader)));
+  }
+  contracts::TraceContext span = contracts::ChildOf(parent);
+  ex.SetHeader(std::string(contracts::kTraceparentHeader), contracts::FormatTraceparent(span));
+  return span;
+}
+
 }  // namespace
 
 void PostOrder(Service& service, http::Exchange& ex, const std::string& principal) {
+  const contracts::TraceContext span = RequestSpan(ex);
+  const log::ScopedFields scope(json{{"trace_id", span.trace_id}, {"span_id", span.span_id}});
   if (!ex.RequireContentType(http::kJsonContentType)) return;
   std::optional<std::string> key;
   if (ex.Request().has("Idempotency-Key")) {
@@ -111,7 +127,8 @@ void PostOrder(Service& service, http::Exchange& ex, const std::string& principa
 
   std::string canonical_body = parsed.dump();
   std::string request_hash = CanonicalRequestHash(canonical_body);
-  IntakeRequest intake_request{std::move(*validation.order), std::move(canonical_body), std::move(request_hash), key};
+  IntakeRequest intake_request{std::move(*validation.order), std::move(canonical_body), std::move(request_hash), key,
+                               contracts::FormatTraceparent(span)};
   IntakeResult result;
   try {
     result = service.intake->Submit(intake_request);

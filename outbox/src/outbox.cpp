@@ -24,10 +24,11 @@ void OutgoingMessage::Validate() const {
 
 void Append(store::Tx& tx, const OutgoingMessage& message) {
   message.Validate();
-  tx.Run("INSERT INTO choreo_outbox (message_id, exchange, routing_key, properties, body, created_at) "
-         "VALUES (?, ?, ?, ?, ?, ?)",
+  tx.Run("INSERT INTO choreo_outbox (message_id, exchange, routing_key, properties, body, created_at, "
+         "correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
          message.message_id, message.exchange, message.routing_key, detail::EncodeProperties(message),
-         message.body, NowMs());
+         message.body, NowMs(),
+         message.correlation_id.empty() ? std::optional<std::string>() : std::optional(message.correlation_id));
 }
 
 Backlog ReadBacklog(store::Tx& tx) {

@@ -51,6 +51,12 @@ const std::vector<store::Migration>& OutboxMigrations() {
           $$;
           CREATE TRIGGER choreo_outbox_notify AFTER INSERT ON choreo_outbox
             FOR EACH STATEMENT EXECUTE FUNCTION choreo_outbox_notify();)"},
+      // An order's messages for its timeline (choreo-admin trace) without reading every
+      // row's properties. Rows from before this migration have none: they are not found.
+      {3, "outbox rows by order",
+       R"(ALTER TABLE choreo_outbox ADD COLUMN correlation_id TEXT;
+          CREATE INDEX choreo_outbox_correlation ON choreo_outbox (correlation_id);)",
+       ""},
   };
   return migrations;
 }
@@ -65,6 +71,22 @@ const std::vector<store::Migration>& InboxMigrations() {
             PRIMARY KEY (consumer, message_id)
           );
           CREATE INDEX choreo_inbox_received ON choreo_inbox (received_at);)",
+       ""},
+      // What an order's timeline (choreo-admin trace) needs of a handled message besides
+      // its key: the order, the event, who sent it and when, the attempt and replays it
+      // took, and its place in the trace. Empty for rows from before this migration.
+      {2, "inbox rows describe the handled message",
+       R"(ALTER TABLE choreo_inbox ADD COLUMN correlation_id TEXT;
+          ALTER TABLE choreo_inbox ADD COLUMN event_type TEXT;
+          ALTER TABLE choreo_inbox ADD COLUMN producer TEXT;
+          ALTER TABLE choreo_inbox ADD COLUMN published_at BIGINT;
+          ALTER TABLE choreo_inbox ADD COLUMN attempt INTEGER;
+          ALTER TABLE choreo_inbox ADD COLUMN replays INTEGER;
+          ALTER TABLE choreo_inbox ADD COLUMN trace_id TEXT;
+          ALTER TABLE choreo_inbox ADD COLUMN span_id TEXT;
+          ALTER TABLE choreo_inbox ADD COLUMN parent_span_id TEXT;
+          ALTER TABLE choreo_inbox ADD COLUMN link_span_id TEXT;
+          CREATE INDEX choreo_inbox_correlation ON choreo_inbox (correlation_id);)",
        ""},
   };
   return migrations;

@@ -18,14 +18,22 @@ std::optional<std::int64_t> ParseTimeMs(const std::optional<std::string>& text) 
 
 }  // namespace
 
-std::vector<OrderRecord> ReadOrders(store::Tx& tx) {
+namespace {
+
+// The rows of order_states, all of them or one order's.
+std::vector<OrderRecord> Read(store::Tx& tx, const std::optional<std::string>& order_id) {
   std::vector<std::string> ids, statuses, created, updated;
   std::vector<std::optional<std::string>> reasons, terminal;
   std::vector<std::optional<Poco::Int64>> totals;
-  tx.Run(
-      "SELECT order_id, status, reason, total_minor, created_at, terminal_at, updated_at FROM order_states "
-      "ORDER BY order_id",
-      into(ids), into(statuses), into(reasons), into(totals), into(created), into(terminal), into(updated));
+  constexpr const char* kSelect =
+      "SELECT order_id, status, reason, total_minor, created_at, terminal_at, updated_at FROM order_states ";
+  if (order_id) {
+    tx.Run(std::string(kSelect) + "WHERE order_id = ?", into(ids), into(statuses), into(reasons), into(totals),
+           into(created), into(terminal), into(updated), *order_id);
+  } else {
+    tx.Run(std::string(kSelect) + "ORDER BY order_id", into(ids), into(statuses), into(reasons), into(totals),
+           into(created), into(terminal), into(updated));
+  }
   std::vector<OrderRecord> out;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     OrderRecord r;
@@ -38,6 +46,16 @@ std::vector<OrderRecord> ReadOrders(store::Tx& tx) {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<OrderRecord> ReadOrders(store::Tx& tx) { return Read(tx, std::nullopt); }
+
+std::optional<OrderRecord> ReadOrder(store::Tx& tx, const std::string& order_id) {
+  std::vector<OrderRecord> rows = Read(tx, order_id);
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
 }
 
 }  // namespace choreo::order::facts

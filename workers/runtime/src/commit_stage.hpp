@@ -20,8 +20,9 @@ class CommitStage {
 
   // Inbox check and handler of one message inside `tx`; false for a duplicate (the handler
   // did not run). The one place both a delivery and Pipeline::Handle go through.
+  // The inbox row describes the message and its place in the trace (`handling`).
   bool HandleIn(store::Tx& tx, const contracts::Envelope& envelope, const Registered& registered, int attempt,
-                const std::any& effect_result) const;
+                const Handling& handling, const std::any& effect_result) const;
 
   // Every item in one transaction, each marked duplicate or not; commits or throws (and
   // then nothing of it happened). True when some item was new: its outbox rows wait.

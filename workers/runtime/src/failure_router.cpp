@@ -5,6 +5,7 @@
 #include "choreo/contracts/dead_letter.hpp"
 #include "choreo/contracts/time.hpp"
 #include "choreo/contracts/topology.hpp"
+#include "choreo/contracts/trace.hpp"
 #include "choreo/log/log.hpp"
 
 namespace choreo::worker::detail {
@@ -81,12 +82,17 @@ void FailureRouter::Service() noexcept {
 }
 
 amqp::Message FailureRouter::Copy(const amqp::Delivery& delivery, const Decision& decision, const std::string& error,
-                                  int attempt, bool minimal) const {
+                                  int attempt, const std::string& failed_span, bool minimal) const {
   amqp::Message copy = delivery.message;
   if (minimal) {
-    // Only what choreo itself needs to replay and explain the message; the original
-    // exchange and routing key come from the delivery when they are not in the headers.
+    // Only what choreo itself needs to replay and explain the message (and its trace); the
+    // original exchange and routing key come from the delivery when they are not in the
+    // headers.
     amqp::FieldTable kept;
+    if (const amqp::FieldValue* v = delivery.message.headers.Find(contracts::kTraceparentHeader);
+        v && v->As<std::string>() && contracts::ParseTraceparent(*v->As<std::string>())) {
+      kept.Set(std::string(contracts::kTraceparentHeader), *v);
+    }
     if (delivery.exchange.empty()) {
       for (std::string_view key : {dl::kOriginalExchange, dl::kOriginalRoutingKey}) {
         if (const amqp::FieldValue* v = delivery.message.headers.Find(key); v && v->As<std::string>()) {
@@ -116,6 +122,9 @@ amqp::Message FailureRouter::Copy(const amqp::Delivery& delivery, const Decision
   copy.headers.Set(std::string(dl::kWorker), amqp::FieldValue(options_.worker));
   copy.headers.Set(std::string(dl::kErrorMessage), amqp::FieldValue(SafeText(error, 1000)));
   copy.headers.Set(std::string(dl::kAttempts), amqp::FieldValue(static_cast<int64_t>(attempt)));
+  if (contracts::IsSpanId(failed_span)) {
+    copy.headers.Set(std::string(contracts::kFailedSpanHeader), amqp::FieldValue(failed_span));
+  }
   if (decision.action == Decision::Action::kRetry) {
     copy.headers.Set(std::string(dl::kAttempt), amqp::FieldValue(static_cast<int64_t>(attempt) + 1));
   } else {
@@ -156,7 +165,7 @@ bool FailureRouter::PublishConfirmed(const std::string& exchange, const std::str
 }
 
 bool FailureRouter::Route(const amqp::Delivery& delivery, const Decision& decision, const std::string& error,
-                          int attempt) {
+                          int attempt, const std::string& failed_span) {
   std::string exchange, routing_key;
   if (decision.action == Decision::Action::kRetry) {
     exchange = "";  // default exchange: routing key = queue name
@@ -167,7 +176,7 @@ bool FailureRouter::Route(const amqp::Delivery& delivery, const Decision& decisi
   }
   std::string why;
   try {
-    const amqp::Message full = Copy(delivery, decision, error, attempt, false);
+    const amqp::Message full = Copy(delivery, decision, error, attempt, failed_span, false);
     if (PublishConfirmed(exchange, routing_key, full, &why)) return true;
     // Once more as it is, on a fresh connection: the first try may have met a connection
     // the broker had already dropped.
@@ -175,7 +184,7 @@ bool FailureRouter::Route(const amqp::Delivery& delivery, const Decision& decisi
     log::Warn("failed message could not be moved with its headers; trying a minimal header set",
               {{"worker", options_.worker}, {"message_id", SafeText(delivery.message.message_id, 200)},
                {"to", routing_key}, {"error", SafeText(why, 500)}});
-    if (PublishConfirmed(exchange, routing_key, Copy(delivery, decision, error, attempt, true), &why)) return true;
+    if (PublishConfirmed(exchange, routing_key, Copy(delivery, decision, error, attempt, failed_span, true), &why)) return true;
   } catch (const std::exception& e) {
     why = e.what();  // building the copy (allocation): treated like an unreachable broker
   }

@@ -46,14 +46,16 @@ class FailureRouter {
   // dead letter always arrives with its reason. Returns false when neither was confirmed
   // (the broker is unreachable): the caller returns the original to its queue. Throws
   // nothing.
-  bool Route(const amqp::Delivery& delivery, const Decision& decision, const std::string& error, int attempt);
+  // `failed_span`: the span of the handling that failed (contracts::kFailedSpanHeader).
+  bool Route(const amqp::Delivery& delivery, const Decision& decision, const std::string& error, int attempt,
+             const std::string& failed_span = "");
 
   // Services heartbeats on the idle publishing connection (see amqp::Connection::Service).
   void Service() noexcept;
 
  private:
   amqp::Message Copy(const amqp::Delivery& delivery, const Decision& decision, const std::string& error,
-                     int attempt, bool minimal) const;
+                     int attempt, const std::string& failed_span, bool minimal) const;
   bool PublishConfirmed(const std::string& exchange, const std::string& routing_key, const amqp::Message& copy,
                         std::string* why) noexcept;
 

@@ -39,7 +39,8 @@ FailureStage::FailureStage(FailureRouterOptions router, int max_retries, Circuit
       telemetry_(telemetry) {}
 
 void FailureStage::Fail(const amqp::Delivery& delivery, const contracts::Envelope* envelope,
-                        const Classified& failure, int attempt) {
+                        const Classified& failure, int attempt, const Handling& handling) {
+  const log::ScopedFields scope = LogScope(handling, envelope);
   const std::string type = TypeLabel(delivery, envelope);
   const std::string message_id = SafeText(delivery.message.message_id, 200);
   if (failure.dependency) {
@@ -63,7 +64,7 @@ void FailureStage::Fail(const amqp::Delivery& delivery, const contracts::Envelop
   } else {
     fields["error_class"] = decision.error_class;
   }
-  if (!router_.Route(delivery, decision, failure.error, attempt)) {
+  if (!router_.Route(delivery, decision, failure.error, attempt, handling.span.span_id)) {
     // Leave it with the broker; it comes back and the policy runs again.
     consume_.Return(delivery);
     throw amqp::ConnectionError("could not move message " + message_id + " out of " + work_queue_, 0);

@@ -18,6 +18,7 @@
 #include "circuit_set.hpp"
 #include "consume_stage.hpp"
 #include "failure_router.hpp"
+#include "handling.hpp"
 #include "telemetry.hpp"
 
 namespace choreo::worker::detail {
@@ -39,11 +40,12 @@ class FailureStage {
   FailureStage(FailureRouterOptions router, int max_retries, CircuitSet& circuits, ConsumeStage& consume,
                Telemetry& telemetry);
 
-  // Routes a failed delivery (see above) and settles it. Throws amqp::ConnectionError when
-  // the copy could not be published: the original went back to its queue and the
-  // connection is suspect.
+  // Routes a failed delivery (see above) and settles it; its log lines carry the failed
+  // handling's span, and so does the copy (contracts::kFailedSpanHeader), for the next
+  // attempt or the replay to link to. Throws amqp::ConnectionError when the copy could not
+  // be published: the original went back to its queue and the connection is suspect.
   void Fail(const amqp::Delivery& delivery, const contracts::Envelope* envelope, const Classified& failure,
-            int attempt);
+            int attempt, const Handling& handling);
 
   // Services heartbeats of the router's idle connection.
   void Service() noexcept { router_.Service(); }

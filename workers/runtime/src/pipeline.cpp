@@ -153,7 +153,7 @@ struct Pipeline::Impl {
       }
       auto& rejection = std::get<detail::Rejection>(checked);
       failures.Fail(delivery, rejection.envelope ? &*rejection.envelope : nullptr,
-                    {rejection.kind, std::move(rejection.error), std::nullopt}, rejection.attempt);
+                    {rejection.kind, std::move(rejection.error), std::nullopt}, rejection.attempt, rejection.handling);
     }
     return items;
   }
@@ -162,6 +162,7 @@ struct Pipeline::Impl {
     detail::EffectResults results = detail::RunEffects(
         items, options.effect_concurrency,
         [this](Item& item) {
+          const log::ScopedFields scope = detail::LogScope(item.handling, &item.envelope);
           EffectContext fx(item.envelope, host.Store(), item.attempt);
           return item.registered->effect(fx);
         },
@@ -201,7 +202,7 @@ struct Pipeline::Impl {
     } catch (...) {
       const Item& failed = one.front();
       return failures.Fail(*failed.delivery, &failed.envelope, detail::Classify(std::current_exception()),
-                           failed.attempt);
+                           failed.attempt, failed.handling);
     }
     consume.Ack(*one.front().delivery);
     Count(one, started);
@@ -225,7 +226,7 @@ struct Pipeline::Impl {
       if (circuits.Tripped(detail::kStoreCircuit)) {
         failures.Fail(*item.delivery, &item.envelope,
                       {FailureKind::kTransient, "store circuit open", std::string(detail::kStoreCircuit)},
-                      item.attempt);
+                      item.attempt, item.handling);
       } else {
         CommitOne(item, started);
       }
@@ -247,7 +248,7 @@ struct Pipeline::Impl {
     }
     // Route the failed effects before the multiple-ack below, which would settle them too.
     for (const Item& item : failed) {
-      failures.Fail(*item.delivery, &item.envelope, detail::Classify(item.effect_error), item.attempt);
+      failures.Fail(*item.delivery, &item.envelope, detail::Classify(item.effect_error), item.attempt, item.handling);
     }
     if (!together) return;
     // Everything up to the last item is settled: items by this commit, the others by the
@@ -279,13 +280,15 @@ bool Pipeline::Handle(const contracts::Envelope& envelope) {
   if (registered == nullptr) {
     throw std::invalid_argument("worker '" + impl_->options.name + "' has no handler for '" + envelope.type + "'");
   }
+  const detail::Handling handling = detail::HandlingOf(envelope);
   std::any effect_result;
   if (registered->effect) {
+    const log::ScopedFields scope = detail::LogScope(handling, &envelope);
     EffectContext fx(envelope, impl_->host.Store(), /*attempt=*/1);
     effect_result = registered->effect(fx);
   }
   const bool handled = impl_->host.Store().InTransaction([&](store::Tx& tx) {
-    return impl_->commit.HandleIn(tx, envelope, *registered, /*attempt=*/1, effect_result);
+    return impl_->commit.HandleIn(tx, envelope, *registered, /*attempt=*/1, handling, effect_result);
   });
   if (handled) impl_->host.NotifyOutbox();
   return handled;

@@ -15,6 +15,7 @@
 #include "choreo/contracts/limits.hpp"
 #include "choreo/worker/policy.hpp"
 #include "handler_table.hpp"
+#include "handling.hpp"
 
 namespace choreo::worker::detail {
 
@@ -24,6 +25,7 @@ struct Item {
   contracts::Envelope envelope;
   const Registered* registered;
   int attempt;
+  Handling handling;                // its span in the message's trace
   bool duplicate = false;           // commit: the inbox already had it
   std::any effect_result;           // effects: what the effect returned
   std::exception_ptr effect_error;  // effects: what the effect threw
@@ -34,6 +36,7 @@ struct Rejection {
   std::string error;
   int attempt;
   std::optional<contracts::Envelope> envelope;  // when the bytes parsed
+  Handling handling;
 };
 
 // The 1-based attempt of `delivery`. Only a retry copy (it comes back from a retry queue

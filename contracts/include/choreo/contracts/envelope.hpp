@@ -21,6 +21,9 @@ struct Envelope {
   std::string producer;        // component name, e.g. "inventory"
   std::string occurred_at;     // RFC 3339 UTC with milliseconds
   nlohmann::json payload = nlohmann::json::object();
+  // Transport, not body: the W3C traceparent the message travels with (trace.hpp), an
+  // AMQP header. Empty when there is none. Serialize never writes it.
+  std::string traceparent;
 
   bool operator==(const Envelope&) const = default;
 };
@@ -46,7 +49,7 @@ struct AmqpProperties {
   // Per-message TTL in milliseconds (AMQP `expiration` is a decimal string); empty for
   // everything except delayed self-messages such as inventory.reservation_deadline.
   std::string expiration;
-  std::map<std::string, std::string> headers;  // x-choreo-version, x-choreo-causation-id
+  std::map<std::string, std::string> headers;  // x-choreo-version, x-choreo-causation-id, traceparent
 };
 
 inline constexpr std::string_view kVersionHeader = "x-choreo-version";
@@ -54,6 +57,11 @@ inline constexpr std::string_view kCausationHeader = "x-choreo-causation-id";
 
 // Throws ContractError if occurred_at (or a delayed message's expires_at) is not RFC 3339.
 AmqpProperties ToAmqpProperties(const Envelope& envelope);
+
+namespace detail {
+// 64 random bits from the engine the ids below use (one per thread, seeded by the OS).
+std::uint64_t RandomWord();
+}  // namespace detail
 
 // Random UUID v4, lower case.
 std::string NewUuid();

@@ -42,6 +42,8 @@ struct IntakeRequest {
   std::string request_hash;    // RequestHash of the body
   // Already scoped to the caller (see Gateway): "<principal>:<Idempotency-Key>".
   std::optional<std::string> idempotency_key;
+  // The request's span (contracts/trace.hpp): order.placed is sent as it.
+  std::string traceparent;
 };
 
 enum class IntakeOutcome {

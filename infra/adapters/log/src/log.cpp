@@ -15,6 +15,9 @@ std::mutex g_mutex;
 std::string g_component = "choreo";
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 
+// The fields of this thread's open ScopedFields, merged (an object, or null when none).
+thread_local nlohmann::json t_scoped;
+
 const char* Name(Level level) {
   switch (level) {
     case Level::kDebug: return "debug";
@@ -63,14 +66,23 @@ std::string Format(Level level, std::string_view message, const nlohmann::json& 
     line["component"] = g_component;
   }
   line["msg"] = std::string(message);
-  if (fields.is_object()) {
-    for (auto it = fields.begin(); it != fields.end(); ++it) {
+  for (const nlohmann::json* source : std::initializer_list<const nlohmann::json*>{&fields, &t_scoped}) {
+    if (!source->is_object()) continue;
+    for (auto it = source->begin(); it != source->end(); ++it) {
       if (!line.contains(it.key())) line[it.key()] = it.value();
     }
   }
   // Replace invalid UTF-8 instead of throwing: a log line must never take a process down.
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+ScopedFields::ScopedFields(nlohmann::json fields) : saved_(t_scoped) {
+  if (!fields.is_object()) return;
+  if (!t_scoped.is_object()) t_scoped = nlohmann::json::object();
+  for (auto it = fields.begin(); it != fields.end(); ++it) t_scoped[it.key()] = std::move(it.value());
+}
+
+ScopedFields::~ScopedFields() { t_scoped = std::move(saved_); }
 
 void Write(Level level, std::string_view message, const nlohmann::json& fields) {
   if (static_cast<int>(level) < g_level.load()) return;

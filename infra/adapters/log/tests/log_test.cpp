@@ -26,6 +26,23 @@ TEST(Log, InvalidUtf8DoesNotThrow) {
   EXPECT_NO_THROW(Format(Level::kInfo, bad, {{"x", bad}}));
 }
 
+TEST(Log, ScopedFieldsReachEveryLineOfTheirThreadUntilTheScopeEnds) {
+  {
+    ScopedFields outer(nlohmann::json{{"trace_id", "t-1"}, {"span_id", "s-1"}});
+    {
+      ScopedFields inner(nlohmann::json{{"span_id", "s-2"}});
+      auto line = nlohmann::json::parse(Format(Level::kInfo, "in", {{"order_id", "o-1"}}));
+      EXPECT_EQ(line["trace_id"], "t-1");
+      EXPECT_EQ(line["span_id"], "s-2");
+      EXPECT_EQ(line["order_id"], "o-1");
+      // A line's own field wins over a scope's.
+      EXPECT_EQ(nlohmann::json::parse(Format(Level::kInfo, "own", {{"span_id", "mine"}}))["span_id"], "mine");
+    }
+    EXPECT_EQ(nlohmann::json::parse(Format(Level::kInfo, "out", {}))["span_id"], "s-1");
+  }
+  EXPECT_FALSE(nlohmann::json::parse(Format(Level::kInfo, "after", {})).contains("trace_id"));
+}
+
 TEST(Log, ParseLevel) {
   EXPECT_EQ(ParseLevel("debug"), Level::kDebug);
   EXPECT_THROW(ParseLevel("loud"), std::invalid_argument);

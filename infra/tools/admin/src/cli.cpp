@@ -28,6 +28,7 @@ Usage:
   choreo-admin dlq purge <queue>             delete dead letters (asks first)
   choreo-admin outbox status [--store URL]   pending outbox rows, oldest age, last sent
   choreo-admin audit                         check every store against the delivery guarantees
+  choreo-admin trace <order-id>              one order's messages across every component, in order
   choreo-admin topology apply                declare every exchange and queue, set the policies
 
 Options for every command:
@@ -52,6 +53,7 @@ std::vector<cli::Command> AllCommands() {
   all.push_back(cli::OutboxStatusCommand());
   all.push_back(cli::AuditCommand());
   all.push_back(cli::TopologyApplyCommand());
+  all.push_back(cli::TraceCommand());
   return all;
 }
 

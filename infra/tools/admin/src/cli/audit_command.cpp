@@ -59,22 +59,6 @@ Exit code 0 when every check holds, 1 on any violation (or an unreadable store),
 usage errors.
 )";
 
-std::map<std::string, std::string> StoresFrom(const Args& args, const CliEnvironment& env) {
-  const std::string var_dir = args.Last("var-dir").value_or(env.var_dir);
-  if (args.Has("var-dir") && var_dir.empty()) throw UsageError("--var-dir needs a directory");
-  std::map<std::string, std::string> stores;
-  for (const char* component : kAuditComponents) {
-    const std::string flag = std::string(component) + "-store";
-    auto recorded = env.recorded_stores.find(component);
-    std::string url = args.Last(flag).value_or(
-        recorded != env.recorded_stores.end() ? recorded->second : DefaultStoreUrl(var_dir, component));
-    if (url.empty()) throw UsageError("--" + flag + " needs a URL (or 'none')");
-    if (url != "none") stores[component] = url;
-  }
-  if (stores.empty()) throw UsageError("every store is left out ('none'): nothing to audit");
-  return stores;
-}
-
 std::optional<std::string> CatalogFrom(const Args& args, const CliEnvironment& env) {
   if (auto catalog = args.Last("catalog")) {
     if (catalog->empty()) throw UsageError("--catalog needs a path (or 'none')");
@@ -109,7 +93,7 @@ int AuditRun(const Args& args, const Io& io) {
     throw UsageError("unexpected argument '" + args.positional[1] + "'" + hint);
   }
   AuditSources sources;
-  sources.stores = StoresFrom(args, io.env);
+  sources.stores = ComponentStores(args, io.env, "audit");
   sources.catalog_path = CatalogFrom(args, io.env);
   const AuditOptions options = AuditOptionsFrom(args);
   if (!args.Has("no-broker")) sources.broker = EndpointsFrom(args, io.env);
@@ -124,8 +108,7 @@ int AuditRun(const Args& args, const Io& io) {
 }
 
 void AuditOptionsOf(Poco::Util::OptionSet& options) {
-  for (const char* component : kAuditComponents) AddOnce(options, Valued(std::string(component) + "-store", "URL"));
-  AddOnce(options, Valued("var-dir", "DIR"));
+  AddComponentStoreOptions(options);
   AddOnce(options, Valued("catalog", "PATH"));
   AddOnce(options, OptionalValue("allow-in-flight", "AGE"));
   for (const char* flag : {"no-broker", "fail-on-dlq", "verbose"}) AddOnce(options, Flag(flag));

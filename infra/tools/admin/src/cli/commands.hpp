@@ -2,6 +2,7 @@
 // The commands of choreo-admin, one group per file (dlq, outbox, audit, topology), and
 // what they share: the broker options, the message filters, argument checks.
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@ std::vector<Command> DlqRepairCommands();   // dlq replay, dlq purge
 Command OutboxStatusCommand();
 Command AuditCommand();
 Command TopologyApplyCommand();
+Command TraceCommand();
 
 // --amqp-url, --mgmt-url, --json, --help: taken by every command.
 void AddGlobalOptions(Poco::Util::OptionSet& options);
@@ -66,6 +68,14 @@ Options SelectionFrom(const Args& args, const std::string& command) {
   options.limit = ParseLimit(args);
   return options;
 }
+
+// --<component>-store URL for every component (kAuditComponents) and --var-dir DIR.
+void AddComponentStoreOptions(Poco::Util::OptionSet& options);
+// The store of each component: its flag, else what infra/up recorded, else the default
+// SQLite file under the var dir. 'none' leaves a component out; UsageError when all are
+// (naming `command`).
+std::map<std::string, std::string> ComponentStores(const Args& args, const CliEnvironment& env,
+                                                   const std::string& command);
 
 // UsageError when more than `count` words were given.
 void NoMoreArguments(const Args& args, std::size_t count);

@@ -1,6 +1,7 @@
 // What the commands share: the global options, the broker, the message filters.
 #include <cstdlib>
 
+#include "choreo/admin/audit.hpp"
 #include "cli/commands.hpp"
 
 namespace choreo::admin::cli {
@@ -99,6 +100,28 @@ std::string QueueArgument(const Args& args, const std::string& command) {
 
 void NoMoreArguments(const Args& args, std::size_t count) {
   if (args.positional.size() > count) throw UsageError("unexpected argument '" + args.positional[count] + "'");
+}
+
+void AddComponentStoreOptions(Poco::Util::OptionSet& options) {
+  for (const char* component : kAuditComponents) AddOnce(options, Valued(std::string(component) + "-store", "URL"));
+  AddOnce(options, Valued("var-dir", "DIR"));
+}
+
+std::map<std::string, std::string> ComponentStores(const Args& args, const CliEnvironment& env,
+                                                   const std::string& command) {
+  const std::string var_dir = args.Last("var-dir").value_or(env.var_dir);
+  if (args.Has("var-dir") && var_dir.empty()) throw UsageError("--var-dir needs a directory");
+  std::map<std::string, std::string> stores;
+  for (const char* component : kAuditComponents) {
+    const std::string flag = std::string(component) + "-store";
+    auto recorded = env.recorded_stores.find(component);
+    std::string url = args.Last(flag).value_or(
+        recorded != env.recorded_stores.end() ? recorded->second : DefaultStoreUrl(var_dir, component));
+    if (url.empty()) throw UsageError("--" + flag + " needs a URL (or 'none')");
+    if (url != "none") stores[component] = url;
+  }
+  if (stores.empty()) throw UsageError("every store is left out ('none'): nothing to " + command);
+  return stores;
 }
 
 }  // namespace choreo::admin::cli

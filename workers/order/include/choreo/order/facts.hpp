@@ -24,5 +24,7 @@ struct OrderRecord {  // order_states
 
 // Every order the worker knows, ordered by order id.
 std::vector<OrderRecord> ReadOrders(store::Tx& tx);
+// One order's, or nullopt when the worker has not seen it.
+std::optional<OrderRecord> ReadOrder(store::Tx& tx, const std::string& order_id);
 
 }  // namespace choreo::order::facts

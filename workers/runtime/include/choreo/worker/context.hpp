@@ -16,9 +16,15 @@ namespace choreo::worker {
 
 class Context {
  public:
+  // `traceparent`: the handling's span (contracts/trace.hpp), sent with what it emits.
   Context(const contracts::Envelope& message, store::Tx& tx, std::string worker, int attempt,
-          const std::any* effect = nullptr)
-      : message_(message), tx_(tx), worker_(std::move(worker)), attempt_(attempt), effect_(effect) {}
+          const std::any* effect = nullptr, std::string traceparent = "")
+      : message_(message),
+        tx_(tx),
+        worker_(std::move(worker)),
+        attempt_(attempt),
+        effect_(effect),
+        traceparent_(std::move(traceparent)) {}
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
@@ -38,7 +44,9 @@ class Context {
   }
 
   // Emits a prepared envelope on its type's exchange (routing key = type), through the
-  // outbox's one entry point for producers (outbox::AppendEnvelope).
+  // outbox's one entry point for producers (outbox::AppendEnvelope). It is sent as this
+  // handling's span, whatever traceparent the envelope had (a copy of the incoming one,
+  // say, sent back to wait).
   std::string PublishEnvelope(const contracts::Envelope& envelope);
 
   // What the message's effect (Worker::On with an effect) returned before this
@@ -59,6 +67,7 @@ class Context {
   std::string worker_;
   int attempt_;
   const std::any* effect_;
+  std::string traceparent_;
   std::vector<std::string> emitted_;
 };
 

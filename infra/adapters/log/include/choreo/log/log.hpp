@@ -22,6 +22,22 @@ Level ParseLevel(std::string_view text);
 // Formats one line (without the trailing newline). Exposed for tests.
 std::string Format(Level level, std::string_view message, const nlohmann::json& fields);
 
+// Fields every line written on this thread carries while the scope lives: the runtime
+// opens one around the handling of a message (its trace_id, span_id, message and
+// correlation ids), so whatever a handler logs is tied to the message and its trace
+// without the handler passing them. Scopes nest; an inner field of the same name wins,
+// and a line's own fields win over both.
+class ScopedFields {
+ public:
+  explicit ScopedFields(nlohmann::json fields);
+  ~ScopedFields();
+  ScopedFields(const ScopedFields&) = delete;
+  ScopedFields& operator=(const ScopedFields&) = delete;
+
+ private:
+  nlohmann::json saved_;
+};
+
 // Writes one line to stderr; safe from any thread, never throws.
 void Write(Level level, std::string_view message, const nlohmann::json& fields = nlohmann::json::object());
 
