@@ -29,6 +29,7 @@ Usage:
   choreo-admin outbox status [--store URL]   pending outbox rows, oldest age, last sent
   choreo-admin audit                         check every store against the delivery guarantees
   choreo-admin topology apply                declare every exchange and queue, set the policies
+  choreo-admin console [--port N]            the web console (http://127.0.0.1:8070/)
 
 Options for every command:
   --amqp-url URL   broker (env CHOREO_AMQP_URL, default amqp://guest:guest@127.0.0.1:5672/)
@@ -52,6 +53,7 @@ std::vector<cli::Command> AllCommands() {
   all.push_back(cli::OutboxStatusCommand());
   all.push_back(cli::AuditCommand());
   all.push_back(cli::TopologyApplyCommand());
+  all.push_back(cli::ConsoleCommand());
   return all;
 }
 

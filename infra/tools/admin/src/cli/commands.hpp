@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <Poco/Util/OptionSet.h>
+#include <nlohmann/json.hpp>
 
 #include "choreo/admin/admin.hpp"
 #include "choreo/admin/cli.hpp"
@@ -42,6 +43,11 @@ std::vector<Command> DlqRepairCommands();   // dlq replay, dlq purge
 Command OutboxStatusCommand();
 Command AuditCommand();
 Command TopologyApplyCommand();
+
+Command ConsoleCommand();
+
+// What `outbox status --json` prints for one store (and the console's API).
+nlohmann::json OutboxJson(const OutboxReport& report);
 
 // --amqp-url, --mgmt-url, --json, --help: taken by every command.
 void AddGlobalOptions(Poco::Util::OptionSet& options);

@@ -1,0 +1,114 @@
+// The console in a real browser: Debian's chromium driven by playwright-core (from
+// infra/testing/node, found through CHOREO_NODE_TOOLS). Run by admin_console_browser_it,
+// which seeded the dead-letter queue and started the console:
+//
+//   node console_browser.mjs <console-url> <screenshot-dir>
+//
+// Environment: CHOREO_NODE_TOOLS (required), CHOREO_CONSOLE_QUEUE (the seeded DLQ),
+// CHOREO_CONSOLE_ERROR_MESSAGE (the poison group's error message), CHOREO_CHROMIUM
+// (default /usr/bin/chromium). Each step is a function of the list `steps`; add a step
+// (e.g. the order timeline) by appending one. Every wait has a deadline; no sleeps.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const [consoleUrl, screenshotDir] = process.argv.slice(2);
+if (!consoleUrl || !screenshotDir) {
+  console.error('usage: node console_browser.mjs <console-url> <screenshot-dir>');
+  process.exit(2);
+}
+const tools = process.env.CHOREO_NODE_TOOLS;
+if (!tools || !fs.existsSync(path.join(tools, 'node_modules', 'playwright-core'))) {
+  console.error(`playwright-core not found under CHOREO_NODE_TOOLS='${tools}': run infra/test (install_node_tools)`);
+  process.exit(3);
+}
+const { chromium } = createRequire(path.join(tools, 'package.json'))('playwright-core');
+const queue = process.env.CHOREO_CONSOLE_QUEUE || 'order.dlq';
+const errorMessage = process.env.CHOREO_CONSOLE_ERROR_MESSAGE || '';
+const queuePath = '/dlq/' + encodeURIComponent(queue);
+const kTimeout = 15000;
+
+function check(condition, what) {
+  if (!condition) throw new Error('check failed: ' + what);
+}
+
+async function shot(page, name) {
+  const file = path.join(screenshotDir, name);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log('screenshot ' + file);
+}
+
+// Each step gets the page, the state the steps share, and may add to the state.
+const steps = [
+  async function queuesAreListed(page) {
+    await page.goto(consoleUrl);
+    const link = page.getByRole('link', { name: queue, exact: true });
+    await link.waitFor({ state: 'visible' });
+    await link.click();
+    await page.waitForURL((url) => url.pathname === queuePath);
+  },
+  async function poisonGroupIsShown(page) {
+    const row = page.locator('tr', { hasText: errorMessage });
+    await row.waitFor({ state: 'visible' });
+    check((await row.locator('td').first().textContent()).trim() === '1', 'the poison group counts 1 message');
+    await shot(page, 'failure-group.png');
+    await row.getByRole('link', { name: 'Messages' }).click();
+  },
+  async function hostileBodyIsText(page) {
+    const body = page.locator('pre.body').first();
+    await body.waitFor({ state: 'visible' });
+    const text = await body.textContent();
+    check(text.includes('<script>window.pwned=1</script>'), 'the body shows the script tag as text');
+    check(await page.evaluate(() => window.pwned === undefined), 'nothing of the message ran');
+    await shot(page, 'poison-message.png');
+    await page.getByRole('link', { name: 'Replay all of them…' }).click();
+  },
+  async function replayAfterConfirmation(page) {
+    await page.getByText(`Replay 1 message from ${queue}?`).waitFor({ state: 'visible' });
+    // Nothing is replayed before the confirm.
+    const before = await page.evaluate(async (q) => {
+      const r = await fetch('/api/dlq/' + encodeURIComponent(q) + '/groups');
+      return (await r.json()).depth;
+    }, queue);
+    check(before === 1, 'the message is still in the queue before the confirm (depth ' + before + ')');
+    await shot(page, 'confirm-replay.png');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.waitForURL((url) => url.pathname === queuePath && url.searchParams.get('replayed') === '1');
+    await page.getByText(`No dead letters in ${queue}`).waitFor({ state: 'visible' });
+    await page.getByText('Replayed 1 message.').waitFor({ state: 'visible' });
+    await shot(page, 'queue-empty.png');
+  },
+  async function orderTimelineIsNotPretended(page) {
+    await page.getByRole('searchbox', { name: 'order id' }).fill('ord-browser');
+    await page.getByRole('button', { name: 'Find order' }).click();
+    await page.waitForURL((url) => url.pathname === '/orders/ord-browser');
+    await page.getByText('Timeline not available').waitFor({ state: 'visible' });
+  },
+];
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHOREO_CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+});
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(kTimeout);
+  page.setDefaultNavigationTimeout(kTimeout);
+  page.on('pageerror', (e) => console.error('page error: ' + e.message));
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  for (const step of steps) {
+    console.log('step ' + step.name);
+    try {
+      await step(page);
+    } catch (e) {
+      console.error(`step ${step.name} failed: ${e.stack || e}`);
+      await shot(page, 'failed-' + step.name + '.png').catch(() => {});
+      failed = true;
+      break;
+    }
+  }
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

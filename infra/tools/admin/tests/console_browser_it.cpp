@@ -1,0 +1,100 @@
+// The console in a real browser (label browser): a poison message in a dead-letter queue,
+// the console in process, then tests/console_browser.mjs drives Debian's chromium through
+// playwright-core: the failure group is shown, the message's hostile body stays text, the
+// replay asks first and empties the queue after the confirm. Screenshots go to
+// <build>/console-screenshots. Fails (never skips) when node, playwright-core or chromium
+// is missing: infra/test installs them.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "choreo/admin/console.hpp"
+#include "choreo/testing/testing.hpp"
+#include "support.hpp"
+
+namespace choreo::admin {
+namespace {
+
+namespace fs = std::filesystem;
+using choreo::testing::WaitFor;
+using std::chrono::seconds;
+
+constexpr const char* kDlq = "order.dlq";
+// Markup in the error message too: it travels through a link, a data attribute and the
+// replay request, and must come back as the same text.
+constexpr const char* kErrorMessage = "quantity must be >= 1 <b>\"bold\"</b>";
+
+std::string NodeTools() {
+  const char* env = std::getenv("CHOREO_NODE_TOOLS");
+  return env != nullptr && *env != '\0' ? env : CHOREO_DEFAULT_NODE_TOOLS;
+}
+
+// `name` on PATH, or "" when it is not there.
+std::string OnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const fs::path candidate = fs::path(dir) / name;
+    if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return "";
+}
+
+class ConsoleBrowserTest : public testing::VhostTest {
+ protected:
+  void SetUp() override {
+    OpenVhost("console-browser", "console-browser-test");
+    testing::DeclareWorker(*connection_, "order");
+  }
+};
+
+TEST_F(ConsoleBrowserTest, ThePoisonGroupIsReplayedAfterConfirmationInChromium) {
+  const std::string node = OnPath("node");
+  ASSERT_FALSE(node.empty()) << "node is not installed (infra/test installs nodejs)";
+  const std::string tools = NodeTools();
+  ASSERT_TRUE(fs::exists(fs::path(tools) / "node_modules" / "playwright-core" / "package.json"))
+      << "playwright-core is missing under " << tools
+      << ": run infra/test, or `source infra/lib/common.sh; CHOREO_ROOT=$PWD install_node_tools`";
+  ASSERT_TRUE(fs::exists("/usr/bin/chromium")) << "Debian's chromium is missing (apt-get install chromium)";
+
+  testing::DeadLetterSeed seed;
+  seed.message = testing::OrderPlaced("ord-browser", /*poison=*/true);
+  nlohmann::json body = nlohmann::json::parse(seed.message.body);
+  body["payload"]["note"] = "<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">";
+  seed.message.body = body.dump();
+  seed.error_message = kErrorMessage;
+  testing::SeedDeadLetters(*connection_, kDlq, {seed});
+
+  ConsoleOptions options;
+  options.port = 0;
+  options.endpoints = endpoints_;
+  options.var_dir = (fs::temp_directory_path() / choreo::testing::UniqueName("console-browser-var")).string();
+  Console console(options);
+  console.Start();
+
+  const fs::path shots = CHOREO_CONSOLE_SCREENSHOTS;
+  fs::remove_all(shots);
+  const std::string url = "http://127.0.0.1:" + std::to_string(console.Port()) + "/";
+  const testing::RunResult run =
+      testing::RunBinary(node, {CHOREO_CONSOLE_BROWSER_SCRIPT, url, shots.string()}, "",
+                         {{"CHOREO_NODE_TOOLS", tools}, {"CHOREO_CONSOLE_QUEUE", kDlq},
+                          {"CHOREO_CONSOLE_ERROR_MESSAGE", kErrorMessage}});
+  EXPECT_EQ(run.exit_code, 0) << "stdout:\n" << run.out << "\nstderr:\n" << run.err;
+  for (const char* name : {"failure-group.png", "poison-message.png", "confirm-replay.png", "queue-empty.png"}) {
+    EXPECT_TRUE(fs::exists(shots / name)) << name << "\n" << run.out;
+  }
+  // What the browser saw is what the broker has: the DLQ is empty and the message is back
+  // in its work queue.
+  EXPECT_EQ(connection_->InspectQueue(kDlq).message_count, 0u);
+  EXPECT_TRUE(WaitFor([&] { return connection_->InspectQueue("order").message_count == 1; }, seconds(10)));
+  EXPECT_EQ(testing::Peek(*connection_, "order"), std::vector<std::string>{seed.message.message_id});
+}
+
+}  // namespace
+}  // namespace choreo::admin
