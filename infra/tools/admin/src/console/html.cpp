@@ -83,6 +83,8 @@ std::string Table(const std::vector<std::string>& headers, const std::vector<std
   return out;
 }
 
+std::string Number(std::size_t n) { return "<span class=\"num\">" + std::to_string(n) + "</span>"; }
+
 std::string Paragraph(std::string_view text, std::string_view kind) {
   return "<p class=\"" + Escape(kind) + "\">" + Escape(text) + "</p>\n";
 }

@@ -4,6 +4,7 @@
 // Escape, in element text and in attribute values alike: a dead letter is untrusted input
 // and must never script the operator's browser. The pages also forbid inline scripts
 // (kContentSecurityPolicy), so an escaping slip would still not run. Pure: no I/O.
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,9 @@ std::string Link(std::string_view href, std::string_view text);
 
 // A table: header cells (escaped) and rows of cells that are HTML already.
 std::string Table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows);
+
+// <span class="num">n</span>: a count, in a table cell.
+std::string Number(std::size_t n);
 
 // <p class="note">text</p> (escaped); `kind` is "note", "warning" or "error".
 std::string Paragraph(std::string_view text, std::string_view kind = "note");

@@ -72,7 +72,7 @@ std::string QueuesPage(const ListReport& report) {
   std::vector<std::vector<std::string>> rows;
   for (const QueueSummary& q : report.queues) {
     const std::string oldest = q.messages == 0 ? "-" : (q.oldest_age ? FormatAge(*q.oldest_age) : "?");
-    rows.push_back({Link(QueueHref(q.name), q.name), "<span class=\"num\">" + std::to_string(q.messages) + "</span>",
+    rows.push_back({Link(QueueHref(q.name), q.name), Number(q.messages),
                     Escape(oldest), Escape(Display(q.oldest_dead_lettered_at))});
   }
   body += Table({"Queue", "Messages", "Oldest", "Oldest dead-lettered at"}, rows);
@@ -93,7 +93,7 @@ std::string GroupsPage(const std::string& queue, const Groups& groups, std::opti
   std::vector<std::vector<std::string>> rows;
   for (const ErrorGroup& g : groups.groups) {
     const Selection s = GroupSelection(g);
-    rows.push_back({"<span class=\"num\">" + std::to_string(g.count) + "</span>", Escape(Display(g.error_class)),
+    rows.push_back({Number(g.count), Escape(Display(g.error_class)),
                     "<span class=\"message\">" + Escape(Display(g.error_message)) + "</span>",
                     Escape(Display(Joined(g.event_types))), Escape(Display(Joined(g.workers))),
                     Escape(Display(g.last_dead_lettered_at)),

@@ -17,13 +17,16 @@ std::string CircuitBadge(const CircuitReading& c) {
   return Badge(Display(c.circuit) + ": " + state, kind);
 }
 
+// The page `title` when infra/up recorded none of `what`.
+std::string NothingRecorded(const std::string& title, const std::string& what) {
+  return Page(title, Paragraph("No " + what + " recorded: the console finds them in the run record infra/up writes "
+                               "(CHOREO_VAR_DIR/run/record). Is infra/up running?"));
+}
+
 }  // namespace
 
 std::string OutboxPage(const std::vector<ComponentOutbox>& outboxes) {
-  if (outboxes.empty()) {
-    return Page("Outbox", Paragraph("No stores recorded: the outbox of each component is found in the run record "
-                                    "infra/up writes (CHOREO_VAR_DIR/run/record). Is infra/up running?"));
-  }
+  if (outboxes.empty()) return NothingRecorded("Outbox", "stores");
   std::vector<std::vector<std::string>> rows;
   for (const ComponentOutbox& o : outboxes) {
     if (!o.report) {
@@ -33,8 +36,8 @@ std::string OutboxPage(const std::vector<ComponentOutbox>& outboxes) {
     const OutboxReport& r = *o.report;
     std::optional<contracts::Millis> last_sent;
     if (r.last_sent_at_ms) last_sent = contracts::Millis(std::chrono::milliseconds(*r.last_sent_at_ms));
-    rows.push_back({Escape(o.component), "<span class=\"num\">" + std::to_string(r.pending) + "</span>",
-                    "<span class=\"num\">" + std::to_string(r.failing) + "</span>",
+    rows.push_back({Escape(o.component), Number(static_cast<std::size_t>(r.pending)),
+                    Number(static_cast<std::size_t>(r.failing)),
                     Escape(r.oldest_pending_age ? FormatAge(*r.oldest_pending_age) : "-"),
                     Escape(last_sent ? contracts::FormatRfc3339(*last_sent) + " (" + AgeSince(last_sent) + ")" : "never"),
                     ""});
@@ -43,10 +46,7 @@ std::string OutboxPage(const std::vector<ComponentOutbox>& outboxes) {
 }
 
 std::string WorkersPage(const std::vector<WorkerStatus>& workers) {
-  if (workers.empty()) {
-    return Page("Workers", Paragraph("No workers recorded: their HTTP ports are found in the run record infra/up "
-                                     "writes (CHOREO_VAR_DIR/run/record). Is infra/up running?"));
-  }
+  if (workers.empty()) return NothingRecorded("Workers", "workers");
   std::vector<std::vector<std::string>> rows;
   for (const WorkerStatus& w : workers) {
     std::string state = !w.up ? Badge("down", "bad") : (w.ready ? Badge("ready", "ok") : Badge("not ready", "warn"));
