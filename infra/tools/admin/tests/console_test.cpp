@@ -6,6 +6,7 @@
 #include <set>
 
 #include "choreo/admin/admin.hpp"
+#include "console/assets.hpp"
 #include "console/html.hpp"
 #include "console/routes.hpp"
 #include "console/selection.hpp"
@@ -202,6 +203,38 @@ TEST(ConsoleRoutes, OneTableWithTheApiUnderApiAndTheOrderTimeline) {
   EXPECT_TRUE(timeline_page);
   EXPECT_TRUE(timeline_api);
   EXPECT_TRUE(replay_is_post);
+}
+
+// console-openapi.yaml (block style: "  /path:" then "    get:") against the route table:
+// every API route is described, and nothing else is.
+TEST(ConsoleRoutes, TheApiDescriptionMatchesTheRouteTable) {
+  const std::string_view document = Asset("console-openapi.yaml");
+  ASSERT_FALSE(document.empty());
+  std::set<std::pair<std::string, std::string>> described;
+  std::string path;
+  std::size_t start = 0;
+  while (start < document.size()) {
+    std::size_t end = document.find('\n', start);
+    if (end == std::string_view::npos) end = document.size();
+    const std::string_view line = document.substr(start, end - start);
+    start = end + 1;
+    if (line.starts_with("  /") && line.ends_with(":")) {
+      path = std::string(line.substr(2, line.size() - 3));
+    } else if (line.starts_with("components:")) {
+      path.clear();
+    } else if (!path.empty() && (line == "    get:" || line == "    post:")) {
+      std::string method(line.substr(4, line.size() - 5));
+      for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      described.insert({method, path});
+    }
+  }
+  std::set<std::pair<std::string, std::string>> routed;
+  for (const Route& r : Routes()) {
+    if (r.kind == RouteKind::kApi) routed.insert({std::string(r.method), std::string(r.path_template)});
+  }
+  EXPECT_EQ(described, routed);
+  EXPECT_FALSE(Asset("console.js").empty());
+  EXPECT_FALSE(Asset("console.css").empty());
 }
 
 }  // namespace
