@@ -12,6 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "choreo/admin/console.hpp"
+#include "choreo/contracts/envelope.hpp"
+#include "choreo/outbox/outbox.hpp"
+#include "choreo/testing/test_database.hpp"
 #include "choreo/http/admin_server.hpp"
 #include "choreo/metrics/metrics.hpp"
 #include "choreo/testing/http_client.hpp"
@@ -231,6 +234,42 @@ TEST_F(ConsoleTest, WorkersFromTheRunRecordDownIsAnAnswer) {
   const HttpResult outbox = Get("/api/outbox");
   ASSERT_EQ(outbox.status, 200);
   EXPECT_TRUE(outbox.Json()["components"].empty()) << "no store recorded";
+}
+
+TEST_F(ConsoleTest, OutboxOfEveryRecordedStoreAnUnreadableOneSaysSo) {
+  choreo::testing::TestDatabase db(choreo::testing::DbKind::kSqlite, "console-outbox");
+  {
+    store::Store store(db.Url());
+    outbox::InstallSchema(store);
+    store.InTransaction([](store::Tx& tx) {
+      for (int i = 0; i < 2; ++i) {
+        outbox::OutgoingMessage m;
+        m.message_id = contracts::NewUuid();
+        m.exchange = "orders";
+        m.routing_key = "order.placed";
+        m.body = "{}";
+        outbox::Append(tx, m);
+      }
+    });
+  }
+  std::ofstream(var_dir_ / "run" / "record") << "profile embedded\n"
+                                             << "store payment sqlite:" << (var_dir_ / "missing" / "p.db").string() << "\n"
+                                             << "store order " << db.Url() << "\n";
+  StartConsole();
+  const HttpResult outbox = Get("/api/outbox");
+  ASSERT_EQ(outbox.status, 200) << outbox.body;
+  const json c = outbox.Json()["components"];
+  ASSERT_EQ(c.size(), 2u) << outbox.body;
+  EXPECT_EQ(c[0]["component"], "order") << "in the audit's order";
+  EXPECT_EQ(c[0]["pending"], 2);
+  EXPECT_EQ(c[0]["failing"], 0);
+  EXPECT_FALSE(c[0]["oldest_pending_age_seconds"].is_null());
+  EXPECT_EQ(c[1]["component"], "payment");
+  EXPECT_FALSE(c[1]["error"].get<std::string>().empty());
+
+  const HttpResult page = Get("/outbox");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("unreadable"), std::string::npos) << page.body;
 }
 
 }  // namespace
