@@ -17,7 +17,7 @@ Selection SelectionOf(const http::Exchange& ex) {
 // ?replayed=N after a replay, as console.js sends the operator back to the queue.
 std::optional<std::size_t> ReplayedCount(const http::Exchange& ex) {
   const std::optional<std::string> text = ex.Query("replayed");
-  if (!text || text->empty() || text->size() > 9) return std::nullopt;
+  if (!text || text->empty() || text->size() > 9 || text->front() < '0' || text->front() > '9') return std::nullopt;
   char* end = nullptr;
   const unsigned long n = std::strtoul(text->c_str(), &end, 10);
   if (*end != '\0') return std::nullopt;
