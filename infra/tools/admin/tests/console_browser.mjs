@@ -78,6 +78,21 @@ const steps = [
     await page.getByText('Replayed 1 message.').waitFor({ state: 'visible' });
     await shot(page, 'queue-empty.png');
   },
+  async function workersAreShown(page) {
+    await page.getByRole('link', { name: 'Workers', exact: true }).click();
+    const payment = page.locator('tr', { hasText: 'payment-worker' });
+    await payment.getByText('provider: open').waitFor({ state: 'visible' });
+    await payment.getByText('not ready').waitFor({ state: 'visible' });
+    await page.locator('tr', { hasText: 'order-worker' }).getByText('down', { exact: true }).waitFor({ state: 'visible' });
+    await shot(page, 'workers.png');
+  },
+  async function outboxIsShown(page) {
+    await page.getByRole('link', { name: 'Outbox', exact: true }).click();
+    const order = page.locator('tr', { hasText: 'order' });
+    await order.waitFor({ state: 'visible' });
+    check((await order.locator('td').nth(1).textContent()).trim() === '2', 'two pending outbox rows of order');
+    await shot(page, 'outbox.png');
+  },
   async function orderTimelineIsNotPretended(page) {
     await page.getByRole('searchbox', { name: 'order id' }).fill('ord-browser');
     await page.getByRole('button', { name: 'Find order' }).click();

@@ -1,7 +1,8 @@
 // The console in a real browser (label browser): a poison message in a dead-letter queue,
 // the console in process, then tests/console_browser.mjs drives Debian's chromium through
 // playwright-core: the failure group is shown, the message's hostile body stays text, the
-// replay asks first and empties the queue after the confirm. Screenshots go to
+// replay asks first and empties the queue after the confirm; the workers' page shows an
+// open circuit and a worker that is down, the outbox page a backlog. Screenshots go to
 // <build>/console-screenshots. Fails (never skips) when node, playwright-core or chromium
 // is missing: infra/test installs them.
 #include <gtest/gtest.h>
@@ -9,11 +10,17 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "choreo/admin/console.hpp"
+#include "choreo/contracts/envelope.hpp"
+#include "choreo/http/admin_server.hpp"
+#include "choreo/metrics/metrics.hpp"
+#include "choreo/outbox/outbox.hpp"
+#include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 #include "support.hpp"
 
@@ -51,8 +58,41 @@ class ConsoleBrowserTest : public testing::VhostTest {
   void SetUp() override {
     OpenVhost("console-browser", "console-browser-test");
     testing::DeclareWorker(*connection_, "order");
+    var_dir_ = fs::temp_directory_path() / choreo::testing::UniqueName("console-browser-var");
+    fs::create_directories(var_dir_ / "run");
   }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(var_dir_, ignored);
+  }
+
+  // What infra/up would have recorded: a worker whose provider circuit is open (a real
+  // admin endpoint), one that is down, and a store with two pending outbox rows.
+  void RecordASystem(uint16_t worker_port, const std::string& store_url) {
+    std::ofstream(var_dir_ / "run" / "record") << "profile embedded\n"
+                                               << "service worker payment-worker " << worker_port << " -\n"
+                                               << "service worker order-worker " << choreo::testing::FreePort()
+                                               << " -\n"
+                                               << "store order " << store_url << "\n";
+  }
+
+  fs::path var_dir_;
 };
+
+void AddPendingOutboxRows(const std::string& store_url, int count) {
+  store::Store store(store_url);
+  outbox::InstallSchema(store);
+  store.InTransaction([&](store::Tx& tx) {
+    for (int i = 0; i < count; ++i) {
+      outbox::OutgoingMessage m;
+      m.message_id = contracts::NewUuid();
+      m.exchange = "orders";
+      m.routing_key = "order.placed";
+      m.body = "{}";
+      outbox::Append(tx, m);
+    }
+  });
+}
 
 TEST_F(ConsoleBrowserTest, ThePoisonGroupIsReplayedAfterConfirmationInChromium) {
   const std::string node = OnPath("node");
@@ -71,10 +111,19 @@ TEST_F(ConsoleBrowserTest, ThePoisonGroupIsReplayedAfterConfirmationInChromium) 
   seed.error_message = kErrorMessage;
   testing::SeedDeadLetters(*connection_, kDlq, {seed});
 
+  metrics::Registry registry;
+  const metrics::Labels provider = {{"worker", "payment"}, {"circuit", "provider"}};
+  registry.GetGauge("choreo_circuit_state", "Circuit breaker state: 0 closed, 1 half-open, 2 open", provider).Set(2);
+  http::AdminServer worker(http::AdminServerOptions{}, registry, [] { return std::string("circuit 'provider' open"); });
+  worker.Start();
+  choreo::testing::TestDatabase db(choreo::testing::DbKind::kSqlite, "console-browser-outbox");
+  AddPendingOutboxRows(db.Url(), 2);
+  RecordASystem(worker.Port(), db.Url());
+
   ConsoleOptions options;
   options.port = 0;
   options.endpoints = endpoints_;
-  options.var_dir = (fs::temp_directory_path() / choreo::testing::UniqueName("console-browser-var")).string();
+  options.var_dir = var_dir_.string();
   Console console(options);
   console.Start();
 
@@ -86,7 +135,8 @@ TEST_F(ConsoleBrowserTest, ThePoisonGroupIsReplayedAfterConfirmationInChromium) 
                          {{"CHOREO_NODE_TOOLS", tools}, {"CHOREO_CONSOLE_QUEUE", kDlq},
                           {"CHOREO_CONSOLE_ERROR_MESSAGE", kErrorMessage}});
   EXPECT_EQ(run.exit_code, 0) << "stdout:\n" << run.out << "\nstderr:\n" << run.err;
-  for (const char* name : {"failure-group.png", "poison-message.png", "confirm-replay.png", "queue-empty.png"}) {
+  for (const char* name : {"failure-group.png", "poison-message.png", "confirm-replay.png", "queue-empty.png",
+                           "workers.png", "outbox.png"}) {
     EXPECT_TRUE(fs::exists(shots / name)) << name << "\n" << run.out;
   }
   // What the browser saw is what the broker has: the DLQ is empty and the message is back
