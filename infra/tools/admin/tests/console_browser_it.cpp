@@ -16,10 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "choreo/admin/console.hpp"
-#include "choreo/contracts/envelope.hpp"
 #include "choreo/http/admin_server.hpp"
 #include "choreo/metrics/metrics.hpp"
-#include "choreo/outbox/outbox.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
 #include "support.hpp"
@@ -79,21 +77,6 @@ class ConsoleBrowserTest : public testing::VhostTest {
   fs::path var_dir_;
 };
 
-void AddPendingOutboxRows(const std::string& store_url, int count) {
-  store::Store store(store_url);
-  outbox::InstallSchema(store);
-  store.InTransaction([&](store::Tx& tx) {
-    for (int i = 0; i < count; ++i) {
-      outbox::OutgoingMessage m;
-      m.message_id = contracts::NewUuid();
-      m.exchange = "orders";
-      m.routing_key = "order.placed";
-      m.body = "{}";
-      outbox::Append(tx, m);
-    }
-  });
-}
-
 TEST_F(ConsoleBrowserTest, ThePoisonGroupIsReplayedAfterConfirmationInChromium) {
   const std::string node = OnPath("node");
   ASSERT_FALSE(node.empty()) << "node is not installed (infra/test installs nodejs)";
@@ -117,7 +100,7 @@ TEST_F(ConsoleBrowserTest, ThePoisonGroupIsReplayedAfterConfirmationInChromium) 
   http::AdminServer worker(http::AdminServerOptions{}, registry, [] { return std::string("circuit 'provider' open"); });
   worker.Start();
   choreo::testing::TestDatabase db(choreo::testing::DbKind::kSqlite, "console-browser-outbox");
-  AddPendingOutboxRows(db.Url(), 2);
+  testing::AddPendingOutboxRows(db.Url(), 2);
   RecordASystem(worker.Port(), db.Url());
 
   ConsoleOptions options;

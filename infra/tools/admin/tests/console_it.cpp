@@ -12,8 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "choreo/admin/console.hpp"
-#include "choreo/contracts/envelope.hpp"
-#include "choreo/outbox/outbox.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/http/admin_server.hpp"
 #include "choreo/metrics/metrics.hpp"
@@ -238,20 +236,7 @@ TEST_F(ConsoleTest, WorkersFromTheRunRecordDownIsAnAnswer) {
 
 TEST_F(ConsoleTest, OutboxOfEveryRecordedStoreAnUnreadableOneSaysSo) {
   choreo::testing::TestDatabase db(choreo::testing::DbKind::kSqlite, "console-outbox");
-  {
-    store::Store store(db.Url());
-    outbox::InstallSchema(store);
-    store.InTransaction([](store::Tx& tx) {
-      for (int i = 0; i < 2; ++i) {
-        outbox::OutgoingMessage m;
-        m.message_id = contracts::NewUuid();
-        m.exchange = "orders";
-        m.routing_key = "order.placed";
-        m.body = "{}";
-        outbox::Append(tx, m);
-      }
-    });
-  }
+  testing::AddPendingOutboxRows(db.Url(), 2);
   std::ofstream(var_dir_ / "run" / "record") << "profile embedded\n"
                                              << "store payment sqlite:" << (var_dir_ / "missing" / "p.db").string() << "\n"
                                              << "store order " << db.Url() << "\n";
