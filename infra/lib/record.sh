@@ -16,7 +16,10 @@
 #   process <kind> <name> <port> <pid file> <log>   a process infra/up does not supervise
 #                                      (broker nodes, PostgreSQL): pid = first word of the file
 #   service <kind> <name> <port> <log> a supervised process; its pid, restarts and state
-#                                      are in run/<name>.state (infra/lib/supervise)
+#                                      are in run/<name>.state (infra/lib/supervise). The
+#                                      port of a worker is its HTTP port (/healthz, /readyz,
+#                                      /metrics: the web console asks them), of the gateway,
+#                                      the provider and the console their own
 
 RECORD_FILE="$VAR_DIR/run/record"
 RECORD_TMP=""
@@ -41,6 +44,7 @@ service_kind() {
     provider*) echo provider ;;
     gateway*) echo gateway ;;
     *-worker*) echo worker ;;
+    console) echo console ;;
     *) echo other ;;
   esac
 }

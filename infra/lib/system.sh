@@ -104,6 +104,15 @@ services_start() {
   done < <(service_lines)
 }
 
+# The web console (`choreo-admin console`, docs/operations.md), supervised like a service
+# and recorded as one, but not a line of infra/services: it is no part of the system, an
+# operator's tool beside it. It reads the broker, the stores and the workers' ports from
+# the run record. CHOREO_CONSOLE_PORT [8070]; CHOREO_CONSOLE=0 leaves it out.
+console_start() {
+  [ "${CHOREO_CONSOLE:-1}" != 0 ] || return 0
+  service_supervise console '$CHOREO_BUILD_DIR/bin/choreo-admin console --port ${CHOREO_CONSOLE_PORT:-8070}'
+}
+
 # Every service that has a pid or state file (infra/down), all at once: each drains its
 # work for a moment after SIGTERM, which one after the other adds up.
 services_stop() {

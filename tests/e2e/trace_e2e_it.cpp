@@ -5,6 +5,8 @@
 // order's events in causal order with their consumers.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -12,9 +14,11 @@
 #include "choreo/admin/admin.hpp"
 #include "choreo/admin/audit.hpp"
 #include "choreo/admin/cli.hpp"
+#include "choreo/admin/console.hpp"
 #include "choreo/contracts/topology.hpp"
 #include "choreo/contracts/trace.hpp"
 #include "choreo/store/store.hpp"
+#include "choreo/testing/browser.hpp"
 #include "choreo/testing/http_client.hpp"
 #include "choreo/testing/testing.hpp"
 #include "system.hpp"
@@ -22,8 +26,12 @@
 namespace choreo::e2e {
 namespace {
 
+namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
+
+const std::string kInventoryDlq =
+    contracts::topology::DeadLetterQueueName(contracts::topology::ForWorker("inventory").work.name);
 
 class TraceE2E : public ::testing::Test {
  protected:
@@ -93,6 +101,20 @@ class TraceE2E : public ::testing::Test {
     const int rc = admin::RunCli(args, environment, in, out, err);
     EXPECT_EQ(rc, 0) << err.str() << out.str();
     return json::parse(out.str());
+  }
+
+  // The dead letter of `order` in `dlq`, waited for.
+  std::optional<admin::DeadLetter> WaitForDeadLetter(const std::string& dlq, const std::string& order) {
+    std::optional<admin::DeadLetter> letter;
+    testing::WaitFor(
+        [&] {
+          for (admin::DeadLetter& l : admin::Show(Broker(), {.queue = dlq, .filter = {}, .limit = std::nullopt}).messages) {
+            if (l.correlation_id == order) letter = std::move(l);
+          }
+          return letter.has_value();
+        },
+        30s, 200ms);
+    return letter;
   }
 
   static testing::TestVhost* vhost_;
@@ -244,16 +266,8 @@ TEST_F(TraceE2E, ADeadLetteredThenReplayedMessageKeepsItsTrace) {
   SetCurrency(*system_, "sku-002", "USD");
   const std::string tp = NewClientTraceparent();
   const std::string order = Submit("tok_ok", tp, {"sku-001", "sku-002"});
-  const std::string dlq = contracts::topology::DeadLetterQueueName(contracts::topology::ForWorker("inventory").work.name);
-  std::optional<admin::DeadLetter> letter;
-  ASSERT_TRUE(testing::WaitFor(
-      [&] {
-        for (admin::DeadLetter& l : admin::Show(Broker(), {.queue = dlq, .filter = {}, .limit = std::nullopt}).messages) {
-          if (l.correlation_id == order) letter = std::move(l);
-        }
-        return letter.has_value();
-      },
-      30s, 200ms));
+  const std::optional<admin::DeadLetter> letter = WaitForDeadLetter(kInventoryDlq, order);
+  ASSERT_TRUE(letter);
   // The dead letter keeps the order's trace, and names the span that gave up on it.
   const amqp::FieldValue* header = letter->message.headers.Find(contracts::kTraceparentHeader);
   ASSERT_TRUE(header && header->As<std::string>());
@@ -268,7 +282,7 @@ TEST_F(TraceE2E, ADeadLetteredThenReplayedMessageKeepsItsTrace) {
   // Repaired; replayed to the inventory's queue only.
   SetCurrency(*system_, "sku-002", "EUR");
   admin::ReplayOptions replay;
-  replay.queue = dlq;
+  replay.queue = kInventoryDlq;
   replay.filter.ids = {letter->message_id};
   replay.to_queue = true;
   EXPECT_EQ(admin::Replay(Broker(), replay).replayed, 1u);
@@ -285,6 +299,58 @@ TEST_F(TraceE2E, ADeadLetteredThenReplayedMessageKeepsItsTrace) {
   ASSERT_TRUE(failed_span);
   EXPECT_EQ(inventory->at("link_span_id"), *failed_span);
   EXPECT_TRUE(LogNames(system_->LogPath("inventory"), TraceIdOf(tp)));
+}
+
+// The same repair through the web console in a real browser: the operator sees the
+// failure group, replays it after confirming, sees the queue empty and the order's
+// timeline complete (infra/tools/admin/tests/console_browser.mjs, CHOREO_CONSOLE_ORDER).
+TEST_F(TraceE2E, TheConsoleReplaysARealOrdersPoisonMessageAndShowsItsTimeline) {
+  const auto found = testing::FindBrowserTools();
+  ASSERT_TRUE(std::holds_alternative<testing::BrowserTools>(found)) << std::get<std::string>(found);
+  const testing::BrowserTools& tools = std::get<testing::BrowserTools>(found);
+
+  SetCurrency(*system_, "sku-002", "USD");
+  const std::string order = Submit("tok_ok", NewClientTraceparent(), {"sku-001", "sku-002"});
+  const std::optional<admin::DeadLetter> letter = WaitForDeadLetter(kInventoryDlq, order);
+  ASSERT_TRUE(letter);
+  SetCurrency(*system_, "sku-002", "EUR");
+
+  // What infra/up would have recorded: every component's store.
+  const fs::path var_dir = fs::path(system_->Dir()) / "console-var";
+  fs::create_directories(var_dir / "run");
+  {
+    std::ofstream record(var_dir / "run" / "record");
+    record << "profile embedded\n";
+    for (const char* component : admin::kAuditComponents) {
+      record << "store " << component << " " << system_->StoreUrl(component) << "\n";
+    }
+  }
+  admin::ConsoleOptions options;
+  options.port = 0;
+  options.endpoints = Broker();
+  options.var_dir = var_dir.string();
+  admin::Console console(options);
+  console.Start();
+
+  const fs::path shots = CHOREO_SCREENSHOTS_DIR;
+  fs::remove_all(shots);
+  const std::string log = system_->Dir() + "/browser.log";
+  ::setenv("CHOREO_NODE_TOOLS", tools.node_tools.c_str(), 1);
+  ::setenv("CHOREO_CHROMIUM", tools.chromium.c_str(), 1);
+  ::setenv("CHOREO_CONSOLE_QUEUE", kInventoryDlq.c_str(), 1);
+  ::setenv("CHOREO_CONSOLE_ERROR_MESSAGE", letter->error_message.c_str(), 1);
+  ::setenv("CHOREO_CONSOLE_ORDER", order.c_str(), 1);
+  const std::string command = tools.node + " " + CHOREO_CONSOLE_BROWSER_SCRIPT + " http://127.0.0.1:" +
+                              std::to_string(console.Port()) + "/ " + shots.string() + " > " + log + " 2>&1";
+  const int rc = std::system(command.c_str());
+  std::ifstream in(log);
+  const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(rc, 0) << output;
+  for (const char* name : {"failure-group.png", "confirm-replay.png", "queue-empty.png", "order-timeline.png"}) {
+    EXPECT_TRUE(fs::exists(shots / name)) << name << "\n" << output;
+  }
+  ASSERT_TRUE(watcher_->WaitForAll({order}, 30s));
+  EXPECT_EQ(watcher_->Outcome(order), "CONFIRMED");
 }
 
 }  // namespace

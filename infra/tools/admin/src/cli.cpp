@@ -30,6 +30,7 @@ Usage:
   choreo-admin audit                         check every store against the delivery guarantees
   choreo-admin trace <order-id>              one order's messages across every component, in order
   choreo-admin topology apply                declare every exchange and queue, set the policies
+  choreo-admin console [--port N]            the web console (http://127.0.0.1:8070/)
 
 Options for every command:
   --amqp-url URL   broker (env CHOREO_AMQP_URL, default amqp://guest:guest@127.0.0.1:5672/)
@@ -54,6 +55,7 @@ std::vector<cli::Command> AllCommands() {
   all.push_back(cli::AuditCommand());
   all.push_back(cli::TopologyApplyCommand());
   all.push_back(cli::TraceCommand());
+  all.push_back(cli::ConsoleCommand());
   return all;
 }
 

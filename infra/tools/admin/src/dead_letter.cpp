@@ -178,7 +178,8 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
 }
 
 bool Filter::Empty() const {
-  return ids.empty() && types.empty() && error_classes.empty() && !error_message && !older_than;
+  return ids.empty() && types.empty() && error_classes.empty() && !error_message && !error_message_is &&
+         !older_than;
 }
 
 bool Filter::Matches(const DeadLetter& l, contracts::Millis now) const {
@@ -193,6 +194,7 @@ bool Filter::Matches(const DeadLetter& l, contracts::Millis now) const {
     return false;
   }
   if (error_message && l.error_message.find(*error_message) == std::string::npos) return false;
+  if (error_message_is && l.error_message != *error_message_is) return false;
   if (older_than) {
     // A message whose age is unknown is never "older than": a filter must not select
     // what it cannot judge.
@@ -216,6 +218,10 @@ std::string Filter::Describe() const {
   if (error_message) {
     if (out.tellp() > 0) out << ' ';
     out << "error-message~\"" << *error_message << '"';
+  }
+  if (error_message_is) {
+    if (out.tellp() > 0) out << ' ';
+    out << "error-message=\"" << *error_message_is << '"';
   }
   if (older_than) {
     if (out.tellp() > 0) out << ' ';

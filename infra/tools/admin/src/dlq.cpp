@@ -99,34 +99,56 @@ std::optional<int64_t> IntegerIn(const nlohmann::json& object, const char* key) 
 // Says how often the messages the broker dead-lettered for its delivery limit were
 // delivered, from the limit their queue has now (the management API knows it; the
 // message does not carry its count). Best effort: without the API the words stay general.
-void ExplainDeliveryLimits(const Endpoints& endpoints, std::vector<DeadLetter>& letters) {
-  std::map<std::string, std::optional<int64_t>> limits;  // by queue
-  std::optional<std::string> version;
-  for (DeadLetter& letter : letters) {
-    if (letter.broker_reason != "delivery_limit" || letter.original_queue.empty()) continue;
-    auto [it, fresh] = limits.try_emplace(letter.original_queue);
-    if (fresh) {
-      try {
-        if (!version) {
-          version = detail::ManagementGet(endpoints, "/api/overview").value("rabbitmq_version", "");
-        }
-        const nlohmann::json queue = detail::ManagementGet(
-            endpoints, "/api/queues/" + detail::EncodeSegment(detail::VhostOf(endpoints)) + "/" +
-                           detail::EncodeSegment(letter.original_queue));
-        // The policy fields come with the queue's statistics, up to 5 s after the queue
-        // (or the node) started; without them the limit is unknown, not the default.
-        if (!queue.contains("effective_policy_definition")) continue;
-        it->second = EffectiveDeliveryLimit(
-            IntegerIn(queue.value("arguments", nlohmann::json::object()), "x-delivery-limit"),
-            IntegerIn(queue.value("effective_policy_definition", nlohmann::json::object()), "delivery-limit"),
-            *version);
-      } catch (const CommandError&) {
-        // Unknown: the general explanation stays.
-      }
-    }
+// Show, replay and purge all explain a letter this way before filtering it, so a filter on
+// the error message (a failure group of the console) selects what show printed.
+class DeliveryLimits {
+ public:
+  explicit DeliveryLimits(const Endpoints& endpoints) : endpoints_(endpoints) {}
+
+  static bool Applies(const DeadLetter& letter) {
+    return letter.broker_reason == "delivery_limit" && !letter.original_queue.empty();
+  }
+
+  void Explain(DeadLetter& letter) {
+    if (!Applies(letter)) return;
+    auto [it, fresh] = limits_.try_emplace(letter.original_queue);
+    if (fresh) it->second = Lookup(letter.original_queue);
     letter.delivery_limit = it->second;
     letter.error_message = ExplainBrokerDeadLetter(letter.broker_reason, letter.delivery_limit);
   }
+
+ private:
+  std::optional<int64_t> Lookup(const std::string& queue_name) {
+    try {
+      if (!version_) {
+        version_ = detail::ManagementGet(endpoints_, "/api/overview").value("rabbitmq_version", "");
+      }
+      const nlohmann::json queue = detail::ManagementGet(
+          endpoints_, "/api/queues/" + detail::EncodeSegment(detail::VhostOf(endpoints_)) + "/" +
+                          detail::EncodeSegment(queue_name));
+      // The policy fields come with the queue's statistics, up to 5 s after the queue
+      // (or the node) started; without them the limit is unknown, not the default.
+      if (!queue.contains("effective_policy_definition")) return std::nullopt;
+      return EffectiveDeliveryLimit(
+          IntegerIn(queue.value("arguments", nlohmann::json::object()), "x-delivery-limit"),
+          IntegerIn(queue.value("effective_policy_definition", nlohmann::json::object()), "delivery-limit"),
+          *version_);
+    } catch (const CommandError&) {
+      return std::nullopt;  // unknown: the general explanation stays
+    }
+  }
+
+  const Endpoints& endpoints_;
+  std::map<std::string, std::optional<int64_t>> limits_;  // by queue
+  std::optional<std::string> version_;
+};
+
+// Whether `filter` selects `letter` as show describes it (see DeliveryLimits).
+bool Selects(const Filter& filter, const DeadLetter& letter, DeliveryLimits& limits, contracts::Millis now) {
+  if (!DeliveryLimits::Applies(letter)) return filter.Matches(letter, now);
+  DeadLetter explained = letter;
+  limits.Explain(explained);
+  return filter.Matches(explained, now);
 }
 
 void RunPass(const Endpoints& endpoints, const std::string& queue, detail::Pass& pass) {
@@ -214,22 +236,24 @@ ShowReport Show(const Endpoints& endpoints, const ShowOptions& options) {
   auto connection = detail::OpenConnection(endpoints);
   const contracts::Millis now = NowMillis();
 
+  DeliveryLimits limits(endpoints);
   const detail::PassOptions pass_options{.queue = options.queue, .limit = options.limit};
   detail::PassHooks hooks;
   hooks.decide = [&](const DeadLetter& letter) {
     Decision d;
-    d.selected = options.filter.Matches(letter, now);
+    d.selected = Selects(options.filter, letter, limits, now);
     return d;
   };
   hooks.settled = [&](const DeadLetter& letter, Settled settled, const std::string&) {
-    if (settled == Settled::kSelectedHeld) report.messages.push_back(letter);
+    if (settled != Settled::kSelectedHeld) return;
+    report.messages.push_back(letter);
+    limits.Explain(report.messages.back());
   };
   detail::Pass pass(*connection, nullptr, nullptr, pass_options, hooks);
   RunPass(endpoints, options.queue, pass);
   report.depth = pass.Depth();
   report.examined = pass.Counts().examined;
   report.matched = pass.Counts().done;
-  ExplainDeliveryLimits(endpoints, report.messages);
   return report;
 }
 
@@ -265,13 +289,14 @@ ReplayReport Replay(const Endpoints& endpoints, const ReplayOptions& options) {
   };
   const uint64_t reconnects_before = reconnects();
   const contracts::Millis now = NowMillis();
+  DeliveryLimits limits(endpoints);
 
   const detail::PassOptions pass_options{
       .queue = options.queue, .limit = options.limit, .window = options.window, .rate = options.rate};
   detail::PassHooks hooks;
   hooks.decide = [&](const DeadLetter& letter) {
     Decision d;
-    if (!options.filter.Matches(letter, now)) return d;
+    if (!Selects(options.filter, letter, limits, now)) return d;
     Target target = ReplayTarget(letter, options);
     if (!target.error.empty()) {
       d.kind = Decision::Kind::kFail;
@@ -328,12 +353,13 @@ PurgeReport Purge(const Endpoints& endpoints, const PurgeOptions& options) {
   auto connection = detail::OpenConnection(endpoints);
   const uint64_t reconnects_before = connection->Reconnects();
   const contracts::Millis now = NowMillis();
+  DeliveryLimits limits(endpoints);
 
   const detail::PassOptions pass_options{.queue = options.queue, .limit = options.limit};
   detail::PassHooks hooks;
   hooks.decide = [&](const DeadLetter& letter) {
     Decision d;
-    if (!options.filter.Matches(letter, now)) return d;
+    if (!Selects(options.filter, letter, limits, now)) return d;
     if (options.dry_run) {
       d.selected = true;
     } else {

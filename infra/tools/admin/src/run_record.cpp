@@ -20,6 +20,31 @@ std::pair<std::string_view, std::string_view> FirstWord(std::string_view s) {
   return {s.substr(0, blank), Trim(s.substr(blank + 1))};
 }
 
+// A TCP port, or nullopt for "-" or anything that is not 1..65535.
+std::optional<uint16_t> Port(std::string_view text) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  unsigned value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value == 0 || value > 65535) return std::nullopt;
+  return static_cast<uint16_t>(value);
+}
+
+// "service <kind> <name> <port> <log>" after the key; a name seen before is skipped (the
+// first entry wins, as for stores).
+void AddService(RunRecord& record, std::string_view value) {
+  auto [kind, rest] = FirstWord(value);
+  auto [name, after_name] = FirstWord(rest);
+  auto [port, log] = FirstWord(after_name);
+  if (name.empty() || port.empty()) return;
+  for (const RecordedService& s : record.services) {
+    if (s.name == name) return;
+  }
+  record.services.push_back({std::string(kind), std::string(name), Port(port)});
+}
+
 }  // namespace
 
 RunRecord ParseRunRecord(std::string_view text) {
@@ -41,6 +66,8 @@ RunRecord ParseRunRecord(std::string_view text) {
       auto [component, url] = FirstWord(value);
       // The first entry of a component wins, as in the shell reader (record_get).
       if (!url.empty()) record.stores.emplace(std::string(component), std::string(url));
+    } else if (key == "service") {
+      AddService(record, value);
     }
   }
   return record;

@@ -260,6 +260,22 @@ TEST(Filter, EveryCriterionMustHold) {
   EXPECT_FALSE(by_message.Matches(old_placed, now));
 }
 
+TEST(Filter, ExactMessageIsTheWholeMessage) {
+  const contracts::Millis now = At("2024-05-01T12:00:00Z");
+  DeadLetter l = Describe(RuntimeDeadLetter("a", "order.placed", "permanent", "2024-05-01T09:00:00Z"));
+  Filter exact;
+  exact.error_message_is = l.error_message;
+  EXPECT_FALSE(exact.Empty());
+  EXPECT_TRUE(exact.Matches(l, now));
+  exact.error_message_is = "quantity";  // a part of it is not it
+  EXPECT_FALSE(exact.Matches(l, now));
+  exact.error_message_is = "";
+  EXPECT_FALSE(exact.Matches(l, now));
+  l.error_message.clear();
+  EXPECT_TRUE(exact.Matches(l, now)) << "an empty message is a message too";
+  EXPECT_EQ(exact.Describe(), "error-message=\"\"");
+}
+
 TEST(Filter, UnknownAgeIsNeverOlderThan) {
   amqp::Message m;
   m.message_id = "x";

@@ -389,20 +389,7 @@ TEST_F(AdminDlqTest, UnknownQueueAndBadArgumentsGiveExitCodeTwo) {
 
 TEST(AdminOutbox, StatusReportsPendingRows) {
   TestDatabase db(DbKind::kSqlite, "admin-outbox");
-  {
-    store::Store store(db.Url());
-    outbox::InstallSchema(store);
-    store.InTransaction([](store::Tx& tx) {
-      for (int i = 0; i < 3; ++i) {
-        outbox::OutgoingMessage m;
-        m.message_id = contracts::NewUuid();
-        m.exchange = "orders";
-        m.routing_key = "order.placed";
-        m.body = "{}";
-        outbox::Append(tx, m);
-      }
-    });
-  }
+  testing::AddPendingOutboxRows(db.Url(), 3);
   RunResult run = RunBinary(CHOREO_ADMIN_BINARY, {"outbox", "status", "--store", db.Url(), "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   nlohmann::json j = nlohmann::json::parse(run.out);

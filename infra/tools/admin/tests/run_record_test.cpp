@@ -39,12 +39,37 @@ TEST(RunRecord, ParsesProfileEndpointsAndStores) {
   EXPECT_EQ(r.stores.count("gateway"), 0u) << "a store line without a URL is no store";
 }
 
+TEST(RunRecord, ServicesWithTheirPortsInTheOrderStarted) {
+  const RunRecord r = ParseRunRecord(std::string(kClusterRecord) +
+                                     "service gateway gateway-1 8080 /srv/var/log/gateway-1.log\n"
+                                     "service provider provider - /srv/var/log/provider.log\n"
+                                     "service worker order-worker-1 9999 /srv/var/log/again.log\n"
+                                     "service worker broken 70000 /srv/var/log/broken.log\n"
+                                     "service worker no-port\n"
+                                     "service console console 8070 /srv/var/log/a log with blanks.log\n");
+  ASSERT_EQ(r.services.size(), 6u);
+  EXPECT_EQ(r.services[0].kind, "worker");
+  EXPECT_EQ(r.services[0].name, "order-worker-1");
+  EXPECT_EQ(r.services[0].port, std::optional<uint16_t>(9101)) << "the first entry of a name wins";
+  EXPECT_EQ(r.services[1].name, "order-worker-2");
+  EXPECT_EQ(r.services[1].port, std::optional<uint16_t>(9201));
+  EXPECT_EQ(r.services[2].kind, "gateway");
+  EXPECT_EQ(r.services[2].port, std::optional<uint16_t>(8080));
+  EXPECT_EQ(r.services[3].name, "provider");
+  EXPECT_FALSE(r.services[3].port) << "'-' is no port";
+  EXPECT_EQ(r.services[4].name, "broken");
+  EXPECT_FALSE(r.services[4].port) << "out of range";
+  EXPECT_EQ(r.services[5].kind, "console");
+  EXPECT_EQ(r.services[5].port, std::optional<uint16_t>(8070));
+}
+
 TEST(RunRecord, EmptyOrForeignTextGivesNothing) {
   EXPECT_TRUE(ParseRunRecord("").profile.empty());
   const RunRecord r = ParseRunRecord("# only a comment\nsomething else entirely\n");
   EXPECT_TRUE(r.amqp_url.empty());
   EXPECT_TRUE(r.mgmt_url.empty());
   EXPECT_TRUE(r.stores.empty());
+  EXPECT_TRUE(r.services.empty());
 }
 
 TEST(RunRecord, PathIsUnderTheVarDir) {

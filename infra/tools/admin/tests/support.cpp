@@ -138,6 +138,21 @@ std::vector<amqp::Message> Drain(amqp::Connection& connection, const std::string
   return out;
 }
 
+void AddPendingOutboxRows(const std::string& store_url, int count) {
+  store::Store store(store_url);
+  outbox::InstallSchema(store);
+  store.InTransaction([&](store::Tx& tx) {
+    for (int i = 0; i < count; ++i) {
+      outbox::OutgoingMessage m;
+      m.message_id = contracts::NewUuid();
+      m.exchange = "orders";
+      m.routing_key = "order.placed";
+      m.body = "{}";
+      outbox::Append(tx, m);
+    }
+  });
+}
+
 std::vector<std::string> Peek(amqp::Connection& connection, const std::string& queue) {
   std::vector<std::string> ids;
   std::optional<amqp::Delivery> last;

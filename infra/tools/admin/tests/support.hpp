@@ -62,6 +62,10 @@ void SeedDeadLetters(amqp::Connection& connection, const std::string& dlq,
 void PublishConfirmed(amqp::Connection& connection, const std::string& exchange,
                       const std::string& routing_key, const std::vector<amqp::Message>& messages);
 
+// Installs the outbox schema in the store at `store_url` and appends `count` rows (to the
+// orders exchange, never sent): a backlog for outbox status.
+void AddPendingOutboxRows(const std::string& store_url, int count);
+
 // Takes every message of `queue` (acking them) and returns them in order.
 std::vector<amqp::Message> Drain(amqp::Connection& connection, const std::string& queue);
 // Message ids in `queue`, in order, leaving the queue as it was.

@@ -188,6 +188,19 @@ TEST_F(AdminTopologyTest, AConsumerThatCrashesOnAMessageSendsItToTheDlqThroughTh
   RunResult grouped = Admin({"dlq", "show", "order.dlq", "--group-by", "error"});
   EXPECT_NE(grouped.out.find("broker:delivery_limit"), std::string::npos) << grouped.out;
   EXPECT_NE(grouped.out.find("delivered 4 times without an ack"), std::string::npos) << grouped.out;
+
+  // Replay and purge filter on the message as show words it, with the queue's limit: the
+  // group the console shows (class and whole message) selects this message.
+  ReplayOptions group;
+  group.queue = "order.dlq";
+  group.filter.error_classes = {letter.error_class};
+  group.filter.error_message_is = letter.error_message;
+  group.dry_run = true;
+  EXPECT_EQ(Replay(endpoints_, group).replayed, 1u);
+  group.filter.error_message_is.reset();
+  group.filter.error_message = "(delivery limit 3)";
+  EXPECT_EQ(Replay(endpoints_, group).replayed, 1u);
+  EXPECT_EQ(Purge(endpoints_, {.queue = "order.dlq", .filter = group.filter, .dry_run = true}).purged, 1u);
 }
 
 TEST_F(AdminTopologyTest, InspectingADlqFarMoreOftenThanTwentyTimesLosesNothing) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <Poco/Util/OptionSet.h>
+#include <nlohmann/json.hpp>
 
 #include "choreo/admin/admin.hpp"
 #include "choreo/admin/cli.hpp"
@@ -44,6 +45,11 @@ Command OutboxStatusCommand();
 Command AuditCommand();
 Command TopologyApplyCommand();
 Command TraceCommand();
+
+Command ConsoleCommand();
+
+// What `outbox status --json` prints for one store (and the console's API).
+nlohmann::json OutboxJson(const OutboxReport& report);
 
 // --amqp-url, --mgmt-url, --json, --help: taken by every command.
 void AddGlobalOptions(Poco::Util::OptionSet& options);

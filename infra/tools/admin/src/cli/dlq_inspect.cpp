@@ -42,11 +42,7 @@ int DlqList(const Args& args, const Io& io) {
   if (args.Has("json")) {
     json j = {{"vhost", report.vhost}, {"source", report.source}, {"queues", json::array()},
               {"warnings", report.warnings}};
-    for (const QueueSummary& q : report.queues) {
-      j["queues"].push_back({{"queue", q.name}, {"messages", q.messages},
-                             {"oldest_age_seconds", q.oldest_age ? json(q.oldest_age->count() / 1000) : json(nullptr)},
-                             {"oldest_dead_lettered_at", q.oldest_dead_lettered_at}});
-    }
+    for (const QueueSummary& q : report.queues) j["queues"].push_back(QueueJson(q));
     io.out << PrettyJson(j) << "\n";
     return kExitOk;
   }
@@ -83,13 +79,7 @@ int ShowGroups(const Args& args, const ShowReport& report, std::ostream& out) {
   if (args.Has("json")) {
     json j = ShownJson(report);
     j["groups"] = json::array();
-    for (const ErrorGroup& g : groups) {
-      j["groups"].push_back({{"error_class", g.error_class}, {"error_message", g.error_message}, {"count", g.count},
-                             {"event_types", g.event_types}, {"workers", g.workers},
-                             {"first_dead_lettered_at", g.first_dead_lettered_at},
-                             {"last_dead_lettered_at", g.last_dead_lettered_at},
-                             {"example_message_id", g.example_message_id}});
-    }
+    for (const ErrorGroup& g : groups) j["groups"].push_back(GroupJson(g));
     out << PrettyJson(j) << "\n";
     return kExitOk;
   }

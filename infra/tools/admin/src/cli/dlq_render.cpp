@@ -8,11 +8,8 @@
 
 namespace choreo::admin::cli {
 
-namespace {
-
 using nlohmann::json;
 
-// Pretty JSON when the body is JSON, otherwise the text with control bytes escaped.
 std::string RenderBody(const std::string& body, bool* is_json) {
   json parsed = json::parse(body, nullptr, false);
   if (!parsed.is_discarded()) {
@@ -30,6 +27,8 @@ std::string RenderBody(const std::string& body, bool* is_json) {
   }
   return out.str();
 }
+
+namespace {
 
 json HeadersJson(const amqp::FieldTable& table);
 
@@ -127,6 +126,20 @@ json LetterJson(const DeadLetter& l, bool full) {
   return j;
 }
 
+json QueueJson(const QueueSummary& q) {
+  return {{"queue", q.name}, {"messages", q.messages},
+          {"oldest_age_seconds", q.oldest_age ? json(q.oldest_age->count() / 1000) : json(nullptr)},
+          {"oldest_dead_lettered_at", q.oldest_dead_lettered_at}};
+}
+
+json GroupJson(const ErrorGroup& g) {
+  return {{"error_class", g.error_class}, {"error_message", g.error_message}, {"count", g.count},
+          {"event_types", g.event_types}, {"workers", g.workers},
+          {"first_dead_lettered_at", g.first_dead_lettered_at},
+          {"last_dead_lettered_at", g.last_dead_lettered_at},
+          {"example_message_id", g.example_message_id}};
+}
+
 json OutcomeJson(const MessageOutcome& o) {
   json j = {{"message_id", o.message_id}, {"event_type", o.event_type}, {"error_class", o.error_class},
             {"action", ToString(o.action)}};
@@ -146,6 +159,14 @@ void AddPassJson(json& j, const PassSummary& pass) {
   if (pass.messages != nullptr) {
     for (const MessageOutcome& o : *pass.messages) j["messages"].push_back(OutcomeJson(o));
   }
+}
+
+json ReplayJson(const ReplayReport& report, const std::string& filter) {
+  json j = {{"skipped", report.skipped}, {"failed", report.failed}, {"late_acks", report.late_acks},
+            {"reconnects", report.reconnects}, {"elapsed_ms", report.elapsed.count()}};
+  AddPassJson(j, {report.queue, report.dry_run, report.depth, report.examined, "replayed", "would_replay",
+                  report.replayed, filter, report.error, &report.messages});
+  return j;
 }
 
 }  // namespace choreo::admin::cli

@@ -113,11 +113,7 @@ int DlqReplay(const Args& args, const Io& io) {
 
   const int code = report.failed > 0 || !report.error.empty() ? kExitFailure : kExitOk;
   if (args.Has("json")) {
-    json j = {{"skipped", report.skipped}, {"failed", report.failed}, {"late_acks", report.late_acks},
-              {"reconnects", report.reconnects}, {"elapsed_ms", report.elapsed.count()}};
-    AddPassJson(j, {report.queue, report.dry_run, report.depth, report.examined, "replayed", "would_replay",
-                    report.replayed, options.filter.Describe(), report.error, &report.messages});
-    io.out << PrettyJson(j) << "\n";
+    io.out << PrettyJson(ReplayJson(report, options.filter.Describe())) << "\n";
     return code;
   }
   if (report.dry_run) io.out << "DRY RUN: nothing is published or removed.\n";

@@ -27,6 +27,8 @@ std::optional<contracts::Millis> LastSent(const OutboxReport& report) {
   return contracts::Millis(milliseconds(*report.last_sent_at_ms));
 }
 
+}  // namespace
+
 json OutboxJson(const OutboxReport& report) {
   json j;
   j["pending"] = report.pending;
@@ -37,6 +39,8 @@ json OutboxJson(const OutboxReport& report) {
   j["last_sent_at"] = last_sent ? json(contracts::FormatRfc3339(*last_sent)) : json(nullptr);
   return j;
 }
+
+namespace {
 
 void WriteOutboxText(std::ostream& out, const OutboxReport& report, const std::string& indent) {
   const auto last_sent = LastSent(report);

@@ -70,32 +70,41 @@ json TimelineJson(const Timeline& timeline) {
           {"problems", timeline.problems}};
 }
 
+TimelineTable TimelineRows(const Timeline& timeline) {
+  TimelineTable table;
+  table.header = {"published", "event", "producer", "consumer", "outcome", "handled", "latency", "notes"};
+  for (const TimelineMessage& m : timeline.messages) {
+    if (m.published_at_ms && (!table.start_ms || *m.published_at_ms < *table.start_ms)) {
+      table.start_ms = m.published_at_ms;
+    }
+  }
+  const auto& start = table.start_ms;
+  for (const TimelineMessage& m : timeline.messages) {
+    bool first = true;
+    for (const TimelineDelivery& d : m.deliveries) {
+      table.rows.push_back({first ? After(m.published_at_ms, start) : "", first ? m.event_type : "",
+                            first ? Display(m.producer) : "", d.consumer, d.outcome, After(d.handled_at_ms, start),
+                            d.latency_ms ? std::to_string(*d.latency_ms) + " ms" : "-", Notes(d)});
+      first = false;
+    }
+    if (first) {  // nobody subscribes (or the event type is unknown)
+      table.rows.push_back({After(m.published_at_ms, start), m.event_type, Display(m.producer), "-", "-", "-", "-", ""});
+    }
+  }
+  return table;
+}
+
+std::string FormatTimelineTime(int64_t ms) { return Time(ms).get<std::string>(); }
+
 void WriteTimelineText(std::ostream& out, const Timeline& timeline) {
   out << "order " << timeline.order_id << "  "
       << (timeline.status.empty() ? std::string("(unknown to the order worker)") : timeline.status)
       << (timeline.reason.empty() ? "" : " (" + timeline.reason + ")") << "\n";
   for (const std::string& trace : timeline.trace_ids) out << "trace " << trace << "\n";
-  std::optional<int64_t> start;
-  for (const TimelineMessage& m : timeline.messages) {
-    if (m.published_at_ms && (!start || *m.published_at_ms < *start)) start = m.published_at_ms;
-  }
-  if (start) out << "start " << Time(start).get<std::string>() << "\n";
+  const TimelineTable table = TimelineRows(timeline);
+  if (table.start_ms) out << "start " << FormatTimelineTime(*table.start_ms) << "\n";
   out << "\n";
-  std::vector<std::vector<std::string>> rows;
-  for (const TimelineMessage& m : timeline.messages) {
-    bool first = true;
-    for (const TimelineDelivery& d : m.deliveries) {
-      rows.push_back({first ? After(m.published_at_ms, start) : "", first ? m.event_type : "",
-                      first ? Display(m.producer) : "", d.consumer, d.outcome, After(d.handled_at_ms, start),
-                      d.latency_ms ? std::to_string(*d.latency_ms) + " ms" : "-", Notes(d)});
-      first = false;
-    }
-    if (first) {  // nobody subscribes (or the event type is unknown)
-      rows.push_back({After(m.published_at_ms, start), m.event_type, Display(m.producer), "-", "-", "-", "-", ""});
-    }
-  }
-  PrintTable(out, {"published", "event", "producer", "consumer", "outcome", "handled", "latency", "notes"}, rows,
-             {0, 5, 6});
+  PrintTable(out, table.header, table.rows, {0, 5, 6});
   if (timeline.messages.empty()) out << "(no message of this order in any store read)\n";
   for (const std::string& problem : timeline.problems) out << "problem: " << problem << "\n";
 }

@@ -102,6 +102,9 @@ struct Filter {
   std::vector<std::string> types;           // event types; '*' matches any run of characters
   std::vector<std::string> error_classes;   // exact x-choreo-error-class values
   std::optional<std::string> error_message; // substring of x-choreo-error-message
+  // The whole error message, exactly: with an error class, one failure group of
+  // GroupByError (the console replays a group this way; a substring could reach others).
+  std::optional<std::string> error_message_is;
   std::optional<std::chrono::milliseconds> older_than;  // dead-lettered at least this long ago
 
   bool Empty() const;

@@ -81,4 +81,15 @@ TimelineFacts ReadTimelineFacts(const std::map<std::string, std::string>& stores
 nlohmann::json TimelineJson(const Timeline& timeline);
 void WriteTimelineText(std::ostream& out, const Timeline& timeline);
 
+// The timeline as rows of plain text, one per consumer of each message (times after
+// start_ms, the first publication): what the text output prints and the console shows.
+struct TimelineTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::optional<int64_t> start_ms;
+};
+TimelineTable TimelineRows(const Timeline& timeline);
+// RFC 3339 UTC with milliseconds.
+std::string FormatTimelineTime(int64_t epoch_ms);
+
 }  // namespace choreo::admin
