@@ -51,6 +51,17 @@ function(choreo_test)
   endif()
 endfunction()
 
+# choreo_lint_test(NAME <name> COMMAND <program> <args...>)
+# A check of a document with a tool its users run (the npm tools of infra/testing/node:
+# Redocly CLI, the AsyncAPI parser), label "lint", part of a plain `infra/test`.
+# infra/testing/node/with-tools puts them on PATH from $CHOREO_NODE_TOOLS (set by
+# infra/test) or that folder, and fails, never skips, when they are not installed.
+function(choreo_lint_test)
+  cmake_parse_arguments(T "" "NAME" "COMMAND" ${ARGN})
+  add_test(NAME ${T_NAME} COMMAND ${PROJECT_SOURCE_DIR}/infra/testing/node/with-tools ${T_COMMAND})
+  set_tests_properties(${T_NAME} PROPERTIES LABELS lint TIMEOUT 120)
+endfunction()
+
 # choreo_facts_library(COMPONENT <c> SOURCES <files...> [LIBS <private targets...>]
 #                      TEST_WITH <the component's own library>)
 # What a component's store holds, read from outside (choreo-admin audit) through its

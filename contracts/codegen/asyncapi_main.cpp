@@ -25,7 +25,8 @@ constexpr std::string_view kHead = R"(# AsyncAPI description of the whole choreo
 #
 # Generated at build time by choreo-contracts-asyncapi (contracts/codegen/asyncapi_main.cpp)
 # from the event schemas (contracts/schemas) and the topology (contracts/src/topology.cpp).
-# Do not edit: change those.
+# Do not edit: change those. Payload $refs are relative to this file: the build puts a copy
+# of contracts/schemas beside it.
 #
 # AsyncAPI 2 operations are seen from the application's side: `subscribe` on an event
 # channel = a component publishes it; `publish` on a queue channel = a worker consumes

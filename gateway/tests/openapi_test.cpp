@@ -2,6 +2,7 @@
 // between complete sets, so an extra entry on either side fails.
 #include <algorithm>
 #include <map>
+#include <regex>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -57,9 +58,13 @@ TEST(OpenApi, MethodsStatusesAndSecurityMatchEachRoute) {
       for (const auto& [status, response] : documented.at("responses").items()) statuses.insert(std::stoi(status));
       EXPECT_EQ(statuses, std::set<int>(operation.statuses.begin(), operation.statuses.end()))
           << operation.method << " " << route.path_template;
-      bool secured = documented.contains("security") && documented.at("security").size() == 1 &&
-                     documented.at("security")[0].contains("bearerAuth");
-      EXPECT_EQ(secured, operation.authenticated) << operation.method << " " << route.path_template;
+      // Said either way (open operations with `security: []`), so a reader and a linter
+      // never have to guess from a missing key.
+      ASSERT_TRUE(documented.contains("security")) << operation.method << " " << route.path_template;
+      const json& security = documented.at("security");
+      EXPECT_EQ(security.size() == 1 && security[0].contains("bearerAuth"), operation.authenticated)
+          << operation.method << " " << route.path_template;
+      EXPECT_EQ(security.empty(), !operation.authenticated) << operation.method << " " << route.path_template;
       EXPECT_EQ(std::find(operation.statuses.begin(), operation.statuses.end(), 401) != operation.statuses.end(),
                 operation.authenticated)
           << "401 is answered exactly where auth applies: " << route.path_template;
@@ -101,25 +106,109 @@ TEST(OpenApi, OrderRequestSchemaMatchesTheValidator) {
             (std::set<std::string>{"name", "line1", "city", "postal_code", "country"}));
 }
 
+const json& ExampleOrder() {
+  return Document().at("paths").at("/orders").at("post").at("requestBody").at("content").at("application/json").at(
+      "example");
+}
+
 TEST(OpenApi, TheExampleOrderIsValid) {
-  const json& example = Document()
-                            .at("paths")
-                            .at("/orders")
-                            .at("post")
-                            .at("requestBody")
-                            .at("content")
-                            .at("application/json")
-                            .at("example");
-  auto result = ValidateOrderRequest(example);
+  auto result = ValidateOrderRequest(ExampleOrder());
   EXPECT_TRUE(result.Ok()) << (result.errors.empty() ? "" : result.errors.front().pointer + " " +
                                                                 result.errors.front().message);
+}
+
+std::size_t CodePoints(const std::string& text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// What the schema of a string says about `value`: minLength, maxLength (in code points) and
+// pattern (unanchored, as in JSON Schema). std::regex reads UTF-8 byte by byte, which for
+// these patterns (classes of ASCII characters, negated or not) decides as code points would.
+bool SchemaAccepts(const json& schema, const std::string& value) {
+  const std::size_t length = CodePoints(value);
+  if (schema.contains("minLength") && length < schema.at("minLength").get<std::size_t>()) return false;
+  if (schema.contains("maxLength") && length > schema.at("maxLength").get<std::size_t>()) return false;
+  if (!schema.contains("pattern")) return true;
+  return std::regex_search(value, std::regex(schema.at("pattern").get<std::string>(), std::regex::ECMAScript));
+}
+
+// Whether the validator reports a problem at `pointer` once the example order holds `value` there.
+bool ValidatorRefuses(const std::string& pointer, const std::string& value) {
+  json order = ExampleOrder();
+  order[json::json_pointer(pointer)] = value;
+  const auto errors = ValidateOrderRequest(order).errors;
+  return std::any_of(errors.begin(), errors.end(), [&](const FieldError& e) { return e.pointer == pointer; });
+}
+
+// Each string field of an order against the validator, on values at the edges of its rules
+// (blank, control characters, non-ASCII, lengths). What the schema refuses, the validator
+// must refuse (the document never promises a rule the code does not keep); where the schema
+// states the whole rule (`exact`), what it accepts must pass too.
+TEST(OpenApi, StringFieldSchemasAgreeWithTheValidator) {
+  struct Field {
+    std::string pointer;
+    const json& schema;
+    bool exact;
+  };
+  const json& address = Schema("Address").at("properties");
+  const std::vector<Field> fields{
+      {"/customer_id", Schema("OrderRequest").at("properties").at("customer_id"), true},
+      {"/lines/0/sku", Schema("OrderLine").at("properties").at("sku"), true},
+      {"/payment/token", Schema("Payment").at("properties").at("token"), true},
+      {"/shipping_address/name", address.at("name"), true},
+      {"/shipping_address/line1", address.at("line1"), true},
+      {"/shipping_address/line2", address.at("line2"), true},
+      {"/shipping_address/city", address.at("city"), true},
+      {"/shipping_address/postal_code", address.at("postal_code"), true},
+      // The pattern says two capital letters; the validator also wants an assigned code.
+      {"/shipping_address/country", address.at("country"), false},
+  };
+  std::vector<std::string> values{"", " ", "   ", "a", " a ", "A1", "a b", "a-b.c_d:e", "a\tb", "a\nb", "a\x7F",
+                                  "\x01", "tok_ok", "10115", " 1 2 ", "-", "DE", "ZZ", "de", "Zo\xC3\xAB",
+                                  "\xC2\xA0", "\xE2\x80\xA8", "\xC2\x85", "a!~", "a'b"};
+  // Lengths at each limit, in ASCII and in a two-byte character (the limits count code points).
+  for (std::size_t length : {20, 21, 64, 65, 100, 101, 128, 129, 200, 201, 256, 257}) {
+    values.push_back(std::string(length, 'x'));
+    std::string wide;
+    for (std::size_t i = 0; i < length; ++i) wide += "\xC3\xBC";
+    values.push_back(wide);
+  }
+  for (const auto& field : fields) {
+    for (const auto& value : values) {
+      const bool schema_accepts = SchemaAccepts(field.schema, value);
+      const bool code_refuses = ValidatorRefuses(field.pointer, value);
+      SCOPED_TRACE(field.pointer + " = '" + value + "'");
+      if (!schema_accepts) {
+        EXPECT_TRUE(code_refuses) << "the schema refuses what the validator accepts";
+      } else if (field.exact) {
+        EXPECT_FALSE(code_refuses) << "the validator refuses what the schema accepts";
+      }
+    }
+  }
+}
+
+// Header and path values at the edges of the code's rules.
+std::vector<std::string> EdgeValues() {
+  return {"", " ", "a", "a b", "a:b.c_d-e", "~!", "a\x1F", "a\x7F", "Zo\xC3\xAB", "a/b",
+          std::string(128, 'x'), std::string(129, 'x'), std::string(255, 'x'), std::string(256, 'x')};
 }
 
 TEST(OpenApi, IdempotencyKeyLimitMatches) {
   const json& parameters = Document().at("paths").at("/orders").at("post").at("parameters");
   ASSERT_EQ(parameters.size(), 1u);
   EXPECT_EQ(parameters[0].at("name"), "Idempotency-Key");
-  EXPECT_EQ(parameters[0].at("schema").at("maxLength"), kMaxIdempotencyKeyLength);
+  const json& schema = parameters[0].at("schema");
+  EXPECT_EQ(schema.at("maxLength"), kMaxIdempotencyKeyLength);
+  for (const auto& key : EdgeValues()) EXPECT_EQ(SchemaAccepts(schema, key), IsValidIdempotencyKey(key)) << key;
+}
+
+// The path's schema is the form of the ids the gateway looks up (others are answered 404).
+TEST(OpenApi, OrderIdSchemaMatchesTheIdsLookedUp) {
+  const json& parameters = Document().at("paths").at("/orders/{id}").at("get").at("parameters");
+  ASSERT_EQ(parameters.size(), 1u);
+  const json& schema = parameters[0].at("schema");
+  for (const auto& id : EdgeValues()) EXPECT_EQ(SchemaAccepts(schema, id), IsPlausibleOrderId(id)) << id;
 }
 
 }  // namespace
