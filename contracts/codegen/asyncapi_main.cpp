@@ -64,6 +64,12 @@ constexpr std::string_view kTail = R"(  messageTraits:
           x-choreo-causation-id:
             type: string
             description: message id of the message that caused this one; empty for the first
+          traceparent:
+            type: string
+            description: >-
+              W3C Trace Context of the span that sent the message (the gateway's request,
+              or the handling of the message that caused it); one trace per order
+            pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
       bindings:
         amqp:
           deliveryMode: 2

@@ -196,8 +196,11 @@ std::vector<std::string> EdgeValues() {
 
 TEST(OpenApi, IdempotencyKeyLimitMatches) {
   const json& parameters = Document().at("paths").at("/orders").at("post").at("parameters");
-  ASSERT_EQ(parameters.size(), 1u);
+  ASSERT_EQ(parameters.size(), 2u);
   EXPECT_EQ(parameters[0].at("name"), "Idempotency-Key");
+  // The other is the trace context, which the gateway never refuses (it starts a trace).
+  EXPECT_EQ(parameters[1].at("name"), "traceparent");
+  EXPECT_FALSE(parameters[1].at("schema").contains("pattern"));
   const json& schema = parameters[0].at("schema");
   EXPECT_EQ(schema.at("maxLength"), kMaxIdempotencyKeyLength);
   for (const auto& key : EdgeValues()) EXPECT_EQ(SchemaAccepts(schema, key), IsValidIdempotencyKey(key)) << key;
