@@ -32,9 +32,7 @@ std::vector<ProducedRow> ReadProducedOf(store::Tx& tx, std::string_view correlat
       const amqp::Message m = detail::DecodeMessage(id[i], properties[i], "");
       row.event_type = m.type;
       row.producer = m.app_id;
-      if (const amqp::FieldValue* v = m.headers.Find(contracts::kTraceparentHeader)) {
-        if (const auto* text = v->As<std::string>()) row.traceparent = *text;
-      }
+      row.traceparent = m.headers.GetString(contracts::kTraceparentHeader).value_or("");
     } catch (const std::exception&) {
       // A row whose properties do not decode still shows, with what the columns say.
     }

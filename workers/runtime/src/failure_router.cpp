@@ -89,9 +89,9 @@ amqp::Message FailureRouter::Copy(const amqp::Delivery& delivery, const Decision
     // original exchange and routing key come from the delivery when they are not in the
     // headers.
     amqp::FieldTable kept;
-    if (const amqp::FieldValue* v = delivery.message.headers.Find(contracts::kTraceparentHeader);
-        v && v->As<std::string>() && contracts::ParseTraceparent(*v->As<std::string>())) {
-      kept.Set(std::string(contracts::kTraceparentHeader), *v);
+    if (const auto traceparent = delivery.message.headers.GetString(contracts::kTraceparentHeader);
+        traceparent && contracts::ParseTraceparent(*traceparent)) {
+      kept.Set(std::string(contracts::kTraceparentHeader), amqp::FieldValue(*traceparent));
     }
     if (delivery.exchange.empty()) {
       for (std::string_view key : {dl::kOriginalExchange, dl::kOriginalRoutingKey}) {

@@ -15,19 +15,14 @@ Handling FromParent(const std::optional<contracts::TraceContext>& parent) {
   return h;
 }
 
-const std::string* TextHeader(const amqp::Message& message, std::string_view key) {
-  const amqp::FieldValue* v = message.headers.Find(key);
-  return v ? v->As<std::string>() : nullptr;
-}
-
 }  // namespace
 
 Handling HandlingOf(const amqp::Message& message) {
-  const std::string* traceparent = TextHeader(message, contracts::kTraceparentHeader);
+  const std::optional<std::string> traceparent = message.headers.GetString(contracts::kTraceparentHeader);
   Handling h = FromParent(traceparent ? contracts::ParseTraceparent(*traceparent) : std::nullopt);
   h.replays = std::max<int64_t>(0, message.headers.GetInt(contracts::dead_letter::kReplayCount).value_or(0));
   // Only a well-formed span id: the header is copied into the inbox and the logs.
-  if (const std::string* failed = TextHeader(message, contracts::kFailedSpanHeader)) {
+  if (const std::optional<std::string> failed = message.headers.GetString(contracts::kFailedSpanHeader)) {
     if (contracts::IsSpanId(*failed)) h.link_span_id = *failed;
   }
   return h;

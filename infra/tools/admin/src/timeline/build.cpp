@@ -31,6 +31,14 @@ void Fill(std::string& field, const std::string& value) {
   if (field.empty()) field = value;
 }
 
+// The trace and the sending span, from the traceparent the message travelled with.
+void FillTrace(TimelineMessage& m, const std::string& traceparent) {
+  if (const auto parent = contracts::ParseTraceparent(traceparent)) {
+    Fill(m.trace_id, parent->trace_id);
+    Fill(m.parent_span_id, parent->span_id);
+  }
+}
+
 // Consumers in the order the topology lists subscribers, then any other that handled it.
 std::vector<TimelineDelivery> Ordered(const std::string& event_type, std::map<std::string, TimelineDelivery> seen,
                                       const std::set<std::string>& read_stores) {
@@ -111,10 +119,7 @@ Timeline BuildTimeline(const TimelineFacts& facts) {
       Fill(m.producer, row.producer.empty() ? component : row.producer);
       if (!m.published_at_ms) m.published_at_ms = row.created_at_ms;
       m.sent_at_ms = row.sent_at_ms;
-      if (const auto parent = contracts::ParseTraceparent(row.traceparent)) {
-        Fill(m.trace_id, parent->trace_id);
-        Fill(m.parent_span_id, parent->span_id);
-      }
+      FillTrace(m, row.traceparent);
     }
   }
   std::set<std::string> read_stores;
@@ -145,14 +150,7 @@ Timeline BuildTimeline(const TimelineFacts& facts) {
     Fill(m.event_type, letter.event_type);
     Fill(m.producer, letter.message.app_id);
     if (!m.published_at_ms && letter.message.timestamp) m.published_at_ms = letter.message.timestamp->time_since_epoch().count() * 1000;
-    if (const amqp::FieldValue* v = letter.message.headers.Find(contracts::kTraceparentHeader)) {
-      if (const auto* text = v->As<std::string>()) {
-        if (const auto parent = contracts::ParseTraceparent(*text)) {
-          Fill(m.trace_id, parent->trace_id);
-          Fill(m.parent_span_id, parent->span_id);
-        }
-      }
-    }
+    FillTrace(m, letter.message.headers.GetString(contracts::kTraceparentHeader).value_or(""));
     const std::string consumer = letter.worker.empty() ? WorkerOfQueue(letter.original_queue) : letter.worker;
     TimelineDelivery& d = deliveries[letter.message_id][consumer];
     if (d.outcome == "handled") continue;  // an old copy of a message handled since
@@ -162,9 +160,7 @@ Timeline BuildTimeline(const TimelineFacts& facts) {
     d.replays = letter.replay_count;
     d.error_class = letter.error_class;
     d.error_message = letter.error_message;
-    if (const amqp::FieldValue* v = letter.message.headers.Find(contracts::kFailedSpanHeader)) {
-      if (const auto* text = v->As<std::string>()) d.span_id = *text;
-    }
+    d.span_id = letter.message.headers.GetString(contracts::kFailedSpanHeader).value_or("");
   }
   for (auto& [id, m] : messages) m.deliveries = Ordered(m.event_type, std::move(deliveries[id]), read_stores);
   timeline.messages = CausalOrder(std::move(messages));
