@@ -320,6 +320,10 @@ void Register(worker::Worker& worker, InventoryOptions options) {
   options.Validate();
   const auto ttl = options.reservation_ttl;
   worker.Migrations(Migrations());
+  // Every order moves stock, and a batch of orders locks the rows of all its SKUs: sorted
+  // within one order (LockStock), but two replicas' batches would still lock the popular
+  // SKUs in different orders and deadlock. So the replicas take turns.
+  worker.SerializeTransactions();
   worker.OnStart([catalog = std::move(options.catalog)](store::Store& store) {
     const std::size_t seeded = store.InTransaction([&](store::Tx& tx) { return SeedCatalog(tx, catalog); });
     if (seeded > 0) log::Info("catalog seeded", {{"items", seeded}});

@@ -2,6 +2,7 @@
 
 #include "choreo/contracts/time.hpp"
 #include "choreo/log/log.hpp"
+#include "choreo/store/locks.hpp"
 
 namespace choreo::order {
 namespace {
@@ -165,16 +166,7 @@ std::vector<HistoryEntry> LoadHistory(store::Tx& tx, std::string_view order_id) 
   return entries;
 }
 
-std::int64_t OrderLockKey(std::string_view order_id) {
-  // FNV-1a, 64 bits: stable across processes and builds (std::hash is neither).
-  std::uint64_t hash = 14695981039346656037ull;
-  const std::string text = std::string("choreo.order:").append(order_id);
-  for (const char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ull;
-  }
-  return static_cast<std::int64_t>(hash);
-}
+std::string OrderLockName(std::string_view order_id) { return std::string("choreo.order:").append(order_id); }
 
 namespace {
 
@@ -188,8 +180,7 @@ namespace {
 std::optional<OrderState> LockOrder(store::Tx& tx, const std::string& order_id) {
   std::optional<OrderState> current = LoadOrder(tx, order_id, /*for_update=*/true);
   if (current || tx.Dialect() != store::Dialect::kPostgres) return current;
-  Poco::Int64 locked = 0;
-  tx.Run("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(?)) AS l", into(locked), OrderLockKey(order_id));
+  store::LockUntilEnd(tx, OrderLockName(order_id));
   return LoadOrder(tx, order_id, /*for_update=*/true);
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "choreo/order/order_worker.hpp"
+#include "choreo/store/locks.hpp"
 #include "choreo/testing/replicas.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
@@ -121,7 +122,7 @@ TEST_F(OrderRaceIt, TransitionsAtTheSameMomentAreNeverLost) {
 TEST_F(OrderRaceIt, HistoryOfAnOrderBeingCreatedIsNeverLost) {
   for (int i = 0; i < kOrders; ++i) {
     const std::string id = contracts::NewUuid();
-    RaceOnce(i, "SELECT pg_advisory_xact_lock(" + std::to_string(OrderLockKey(id)) + ")", Placed(id), Refunded(id),
+    RaceOnce(i, "SELECT pg_advisory_xact_lock(" + std::to_string(store::LockKeyOf(OrderLockName(id))) + ")", Placed(id), Refunded(id),
              2s);
     const auto history = replicas_->Observer().InTransaction([&](store::Tx& tx) { return LoadHistory(tx, id); });
     ASSERT_EQ(history.size(), 2u) << id;

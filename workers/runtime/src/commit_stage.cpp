@@ -5,6 +5,7 @@
 #include "choreo/contracts/time.hpp"
 #include "choreo/log/log.hpp"
 #include "choreo/outbox/inbox.hpp"
+#include "choreo/store/locks.hpp"
 #include "choreo/worker/context.hpp"
 
 namespace choreo::worker::detail {
@@ -41,13 +42,33 @@ bool CommitStage::HandleIn(store::Tx& tx, const contracts::Envelope& envelope, c
   return true;
 }
 
+void CommitStage::Begin(store::Tx& tx) const {
+  if (!transaction_lock_.empty()) store::LockUntilEnd(tx, transaction_lock_);
+}
+
 bool CommitStage::Commit(std::vector<Item>& items) const {
+  // Sorted indices, not sorted items: the caller acknowledges the deliveries in its order.
+  std::vector<std::size_t> order(items.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&items](std::size_t a, std::size_t b) {
+    return items[a].envelope.correlation_id < items[b].envelope.correlation_id;
+  });
   store_.InTransaction([&](store::Tx& tx) {
-    for (Item& item : items) {
+    Begin(tx);
+    for (const std::size_t i : order) {
+      Item& item = items[i];
       item.duplicate = !HandleIn(tx, item.envelope, *item.registered, item.attempt, item.handling, item.effect_result);
     }
   });
   return std::any_of(items.begin(), items.end(), [](const Item& i) { return !i.duplicate; });
+}
+
+bool CommitStage::CommitOne(const contracts::Envelope& envelope, const Registered& registered, int attempt,
+                            const Handling& handling, const std::any& effect_result) const {
+  return store_.InTransaction([&](store::Tx& tx) {
+    Begin(tx);
+    return HandleIn(tx, envelope, registered, attempt, handling, effect_result);
+  });
 }
 
 }  // namespace choreo::worker::detail

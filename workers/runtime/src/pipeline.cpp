@@ -268,6 +268,11 @@ Pipeline& Pipeline::On(std::string event_type, RawHandler handler, RawEffect eff
   return *this;
 }
 
+Pipeline& Pipeline::SerializeTransactions() {
+  impl_->commit.SerializeTransactions("choreo.worker:" + impl_->options.name);
+  return *this;
+}
+
 void Pipeline::Run() { impl_->Loop(); }
 
 void Pipeline::Stop() { impl_->stop_flag = true; }
@@ -287,9 +292,7 @@ bool Pipeline::Handle(const contracts::Envelope& envelope) {
     EffectContext fx(envelope, impl_->host.Store(), /*attempt=*/1);
     effect_result = registered->effect(fx);
   }
-  const bool handled = impl_->host.Store().InTransaction([&](store::Tx& tx) {
-    return impl_->commit.HandleIn(tx, envelope, *registered, /*attempt=*/1, handling, effect_result);
-  });
+  const bool handled = impl_->commit.CommitOne(envelope, *registered, /*attempt=*/1, handling, effect_result);
   if (handled) impl_->host.NotifyOutbox();
   return handled;
 }

@@ -72,6 +72,11 @@ Worker& Worker::OnRaw(std::string event_type, RawHandler handler, RawEffect effe
   return *this;
 }
 
+Worker& Worker::SerializeTransactions() {
+  impl_->pipeline.SerializeTransactions();
+  return *this;
+}
+
 bool Worker::Handle(const contracts::Envelope& envelope) { return impl_->pipeline.Handle(envelope); }
 
 void Worker::Run() {

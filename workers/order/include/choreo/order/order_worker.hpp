@@ -24,9 +24,9 @@ void Register(worker::Worker& worker);
 // order, stores the outcome and a history row, and emits what the state machine decided.
 void HandleFact(worker::Context& ctx, const std::string& order_id, const OrderFact& fact);
 
-// The key of the transaction-scoped advisory lock (PostgreSQL) that serialises the
-// handlers of an order that has no row yet (see HandleFact).
-std::int64_t OrderLockKey(std::string_view order_id);
+// The name of the lock (store::LockUntilEnd) that serialises the handlers of an order
+// that has no row yet (see HandleFact).
+std::string OrderLockName(std::string_view order_id);
 
 // Read side, for tests and tools. `for_update` locks the row on PostgreSQL.
 std::optional<OrderState> LoadOrder(store::Tx& tx, std::string_view order_id, bool for_update = false);

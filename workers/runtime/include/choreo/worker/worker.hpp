@@ -114,6 +114,15 @@ class Worker {
   }
   Worker& OnRaw(std::string event_type, RawHandler handler, RawEffect effect = nullptr);
 
+  // Replicas of this worker take turns: every transaction that handles messages first
+  // takes one lock named after the component (store::LockUntilEnd; PostgreSQL only, a
+  // SQLite store already admits one writer). For a worker whose messages all change the
+  // same few rows, as inventory's stock: without it two replicas' batches lock those rows
+  // in different orders and deadlock, which PostgreSQL breaks only after deadlock_timeout
+  // (1 s) by failing one batch. Replicas then add availability, not store throughput;
+  // batches still grow with the load. Before Run.
+  Worker& SerializeTransactions();
+
   // Migrates, starts the relay, declares the topology and consumes until Stop() (or a
   // SIGTERM/SIGINT when installed with InstallSignalHandlers). While the broker is
   // unreachable it keeps retrying with backoff (the store and outbox keep working).
