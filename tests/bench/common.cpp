@@ -139,4 +139,11 @@ json RssOf(const e2e::System& system, const std::vector<std::string>& processes)
   return rss;
 }
 
+testing::BrokerEndpoints ClusterBroker(const Args& args) {
+  if (args.cluster_broker == "single") return testing::TestNode();
+  std::optional<testing::BrokerEndpoints> cluster = testing::TestCluster();
+  if (!cluster) throw std::runtime_error("the cluster phase needs CHOREO_TEST_CLUSTER_AMQP_URLS (infra/bench starts one)");
+  return *cluster;
+}
+
 }  // namespace choreo::bench

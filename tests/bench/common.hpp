@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "choreo/amqp/amqp.hpp"
+#include "args.hpp"
+#include "choreo/testing/testing.hpp"
 #include "system.hpp"
 
 namespace choreo::bench {
@@ -64,5 +66,9 @@ void Drain(const e2e::System& system, const std::vector<std::string>& components
 
 // Peak RSS of the System's processes, keyed "order-worker", "order-worker#2", "provider", "gateway".
 json RssOf(const e2e::System& system, const std::vector<std::string>& processes);
+
+// The broker of the cluster phases: the three-node test cluster (CHOREO_TEST_CLUSTER_*),
+// or the single test node with --cluster-broker single.
+testing::BrokerEndpoints ClusterBroker(const Args& args);
 
 }  // namespace choreo::bench

@@ -17,14 +17,15 @@ namespace choreo::bench {
 
 using namespace std::chrono_literals;
 
-FlowResult FlowLimit(const Args& args) {
+namespace {
+
+FlowResult FlowOn(const Args& args, testing::TestVhost& vhost) {
   FlowResult result;
   const FlowCount count = SimulateOrder();
   result.publishes_per_order = count.publishes;
   result.deliveries_per_order = count.deliveries;
   result.orders = args.flow_orders;
 
-  testing::TestVhost vhost("bench-flow");
   ForwarderFlow flow(vhost.AmqpUrl());
   e2e::TerminalWatcher watcher(vhost.AmqpUrl());
   if (!flow.WaitUntilConsuming(30s)) throw std::runtime_error("flow: the forwarders did not start");
@@ -81,6 +82,18 @@ FlowResult FlowLimit(const Args& args) {
     }
   }
   return result;
+}
+
+}  // namespace
+
+FlowResult FlowLimit(const Args& args) {
+  testing::TestVhost vhost("bench-flow");
+  return FlowOn(args, vhost);
+}
+
+FlowResult ClusterFlowLimit(const Args& args) {
+  testing::TestVhost vhost("bench-cluster-flow", ClusterBroker(args));
+  return FlowOn(args, vhost);
 }
 
 }  // namespace choreo::bench

@@ -11,7 +11,8 @@
 //                             broker: sustained orders/s, then latency at half of it
 //   gateway  gateway_wrk.cpp  wrk against the gateway, then against a bare Poco server
 //   cluster  saga.cpp         the saga in the cluster profile (three nodes, PostgreSQL,
-//                             two replicas of every worker)
+//                             two replicas of every worker), after the flow limit of
+//                             those three nodes (flow_phase.cpp)
 //   flow     flow_phase.cpp   the limit of the order flow: forwarders instead of workers
 //   curve    curve_phase.cpp  open-loop POST /orders through the gateway at fractions of
 //                             the flow limit: p50/p99 to the terminal event, throughput at SLO
@@ -65,6 +66,9 @@ int Run(const Args& args) {
   if (selected("cluster")) {
     const std::string setup = args.cluster_broker + " broker, " + args.cluster_stores + " stores, " +
                               std::to_string(args.cluster_replicas) + " replicas";
+    std::printf("cluster flow limit: forwarders on the %s broker (%d orders)...\n", args.cluster_broker.c_str(),
+                args.flow_orders);
+    RecordClusterFlow(out, ClusterFlowLimit(args));
     std::printf("cluster saga (%s; %d orders, then %.0f s paced)...\n", setup.c_str(), args.saga_orders,
                 args.latency_seconds);
     RecordCluster(out, ClusterSaga(args), setup);

@@ -59,6 +59,9 @@ struct FlowResult {
   json forwarders = json::object();  // per queue: deliveries, publishes, returned, unexpected
 };
 FlowResult FlowLimit(const Args& args);
+// The same on the cluster the cluster phase uses (--cluster-broker): what three
+// replicating nodes allow on this machine, the ceiling of the cluster saga.
+FlowResult ClusterFlowLimit(const Args& args);
 
 // curve_phase.cpp: open-loop HTTP steps through the gateway at fractions of the flow
 // limit, embedded profile.

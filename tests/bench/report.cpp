@@ -79,6 +79,8 @@ void RecordGateway(json& out, const GatewayResult& r) {
   out["rss_mb"]["gateway"] = r.gateway_rss_mb;
 }
 
+void RecordClusterFlow(json& out, const FlowResult& r) { out["cluster_flow_limit_orders_per_s"] = r.orders_per_s; }
+
 void RecordFlow(json& out, const FlowResult& r) {
   out["flow_limit_orders_per_s"] = r.orders_per_s;
   out["flow_orders"] = r.orders;
@@ -148,6 +150,9 @@ void FinishReport(json& out) {
   // choreo against the limit of its own flow on this machine.
   Ratio(out, "saga_flow_ratio", "saga_orders_per_s", "flow_limit_orders_per_s");
   Ratio(out, "slo_flow_ratio", "slo_orders_per_s", "curve_flow_limit_orders_per_s");
+  // The cluster's own ceiling: its broker against one node's, and the saga against it.
+  Ratio(out, "cluster_flow_ratio", "cluster_flow_limit_orders_per_s", "flow_limit_orders_per_s");
+  Ratio(out, "cluster_saga_flow_ratio", "cluster_saga_orders_per_s", "cluster_flow_limit_orders_per_s");
 }
 
 namespace {
@@ -178,8 +183,11 @@ void PrintSummary(const json& out) {
        Sub(out, "overload", "accepted") + " / " + Sub(out, "overload", "shed_503") + " / " +
            Sub(out, "overload", "shed_429") + " / " + Sub(out, "overload", "other_failures"),
        "", "the rest refused at once"},
+      {"cluster flow limit, forwarders on the cluster (orders/s)", val("cluster_flow_limit_orders_per_s"),
+       Has(out, "cluster_flow_ratio") ? pct("cluster_flow_ratio") + " of flow limit" : "-", ""},
       {"cluster saga sustained (orders/s)", val("cluster_saga_orders_per_s"), pct("cluster_saga_ratio"),
        ">= 50 % of embedded saga"},
+      {"cluster saga / cluster flow limit", "", pct("cluster_saga_flow_ratio"), ""},
       {"cluster saga p50 at " + val("cluster_saga_latency_rate_per_s") + "/s (ms)", val("cluster_saga_p50_ms", 1), "", ""},
       {"cluster saga p99 at " + val("cluster_saga_latency_rate_per_s") + "/s (ms)", val("cluster_saga_p99_ms", 1), "",
        "< 500 at half its rate"},

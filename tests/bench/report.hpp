@@ -16,6 +16,7 @@ void RecordSaga(json& out, const SagaResult& r);
 void RecordCluster(json& out, const SagaResult& r, const std::string& setup);
 void RecordGateway(json& out, const GatewayResult& r);
 void RecordFlow(json& out, const FlowResult& r);
+void RecordClusterFlow(json& out, const FlowResult& r);
 void RecordCurve(json& out, const CurveResult& r, double slo_p99_target_ms);
 // Load average after, peak RSS over all processes, the ratios.
 void FinishReport(json& out);

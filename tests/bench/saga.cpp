@@ -106,10 +106,7 @@ SagaResult Saga(const Args& args) {
 // The cluster profile: the three-node test cluster (CHOREO_TEST_CLUSTER_*), a PostgreSQL
 // database (schema) per component on CHOREO_TEST_PG_URL, two replicas of every worker.
 SagaResult ClusterSaga(const Args& args) {
-  std::optional<testing::BrokerEndpoints> cluster =
-      args.cluster_broker == "single" ? std::optional(testing::TestNode()) : testing::TestCluster();
-  if (!cluster) throw std::runtime_error("the cluster phase needs CHOREO_TEST_CLUSTER_AMQP_URLS (infra/bench starts one)");
-  testing::TestVhost vhost("bench-cluster", *cluster);
+  testing::TestVhost vhost("bench-cluster", ClusterBroker(args));
   std::vector<std::unique_ptr<testing::TestDatabase>> stores;
   e2e::SystemOptions options{.amqp_url = vhost.AmqpUrl()};
   if (args.cluster_stores == "postgres") {
