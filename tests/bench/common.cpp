@@ -139,6 +139,40 @@ json RssOf(const e2e::System& system, const std::vector<std::string>& processes)
   return rss;
 }
 
+QueueDrain::QueueDrain(const std::string& amqp_url, std::string queue) {
+  // Connected before the constructor returns, so no message published after it is missed
+  // by a drain still starting.
+  auto connection = std::make_shared<amqp::Connection>(
+      amqp::ConnectionOptions{.url = amqp_url, .connection_name = "bench-drain-" + queue});
+  auto consumer = std::make_shared<amqp::Consumer>(*connection, amqp::ConsumerOptions{.queue = queue, .prefetch = 256});
+  thread_ = std::thread([this, connection, consumer] {
+    try {
+      std::optional<amqp::Delivery> last;
+      int unacked = 0;
+      while (!stop_) {
+        std::optional<amqp::Delivery> d = consumer->Next(std::chrono::milliseconds(unacked > 0 ? 0 : 100));
+        const bool got = d.has_value();
+        if (got) {
+          last = std::move(d);
+          ++unacked;
+        }
+        // Ack what arrived once the queue has nothing more at hand, or every 64.
+        if (unacked > 0 && (!got || unacked >= 64)) {
+          consumer->Ack(*last, /*multiple=*/true);
+          unacked = 0;
+        }
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench: drain stopped: %s\n", e.what());
+    }
+  });
+}
+
+QueueDrain::~QueueDrain() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
 testing::BrokerEndpoints ClusterBroker(const Args& args) {
   if (args.cluster_broker == "single") return testing::TestNode();
   std::optional<testing::BrokerEndpoints> cluster = testing::TestCluster();

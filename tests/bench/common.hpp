@@ -3,11 +3,13 @@
 // prefilling a queue, waiting until a running system has no backlog.
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "choreo/amqp/amqp.hpp"
@@ -66,6 +68,23 @@ void Drain(const e2e::System& system, const std::vector<std::string>& components
 
 // Peak RSS of the System's processes, keyed "order-worker", "order-worker#2", "provider", "gateway".
 json RssOf(const e2e::System& system, const std::vector<std::string>& processes);
+
+// Consumes `queue` on a thread of its own and acknowledges everything (multiple acks,
+// prefetch 256) until destroyed. The saga phases run no gateway, whose queue would
+// otherwise grow by every order's status changes for the whole run: a long quorum queue
+// is work for the broker (three nodes' memory and logs in the cluster) that a deployment,
+// where the gateway consumes it, never has, and the flow phase's forwarders consume it too.
+class QueueDrain {
+ public:
+  QueueDrain(const std::string& amqp_url, std::string queue);
+  ~QueueDrain();
+  QueueDrain(const QueueDrain&) = delete;
+  QueueDrain& operator=(const QueueDrain&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 
 // The broker of the cluster phases: the three-node test cluster (CHOREO_TEST_CLUSTER_*),
 // or the single test node with --cluster-broker single.

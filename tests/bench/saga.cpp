@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 SagaResult RunSaga(const Args& args, e2e::System& system, const std::vector<std::string>& processes) {
   SagaResult result;
   e2e::TerminalWatcher watcher(system.AmqpUrl());
+  QueueDrain gateway_queue(system.AmqpUrl(), "gateway");
   amqp::Connection connection({.url = system.AmqpUrl(), .connection_name = "bench-saga-publisher"});
   amqp::Publisher publisher(connection, amqp::PublisherOptions{.window = 256});
   long failed = 0;
