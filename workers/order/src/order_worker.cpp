@@ -81,16 +81,14 @@ void UpdateOrder(store::Tx& tx, std::string_view order_id, const OrderState& s, 
 // republish by its producer) adds no second row.
 void AppendHistory(store::Tx& tx, std::string_view order_id, const OrderFact& fact, const Step& step,
                    std::string_view message_id) {
-  Poco::Int64 seen = 0;
-  tx.Run("SELECT COUNT(*) FROM order_history WHERE order_id = ? AND event_type = ?", into(seen), order_id,
-         fact.event_type);
-  if (seen > 0) return;
-  Poco::Int64 last = 0;
-  tx.Run("SELECT COALESCE(MAX(position), 0) FROM order_history WHERE order_id = ?", into(last), order_id);
+  // One statement, not three (a check, a read of the last position, the insert): a fact
+  // already in the history is not written again, and the next position is computed where
+  // the rows are. The order's lock (LockOrder) keeps both reads current until commit.
   tx.Run("INSERT INTO order_history (order_id, position, event_type, from_status, to_status, outcome, at, message_id) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-         order_id, last + 1, fact.event_type, StatusName(step.from), StatusName(step.to),
-         std::string(ToString(step.outcome)), fact.at, message_id);
+         "SELECT ?, COALESCE((SELECT MAX(position) FROM order_history WHERE order_id = ?), 0) + 1, ?, ?, ?, ?, ?, ? "
+         "WHERE NOT EXISTS (SELECT 1 FROM order_history WHERE order_id = ? AND event_type = ?)",
+         order_id, order_id, fact.event_type, StatusName(step.from), StatusName(step.to),
+         std::string(ToString(step.outcome)), fact.at, message_id, order_id, fact.event_type);
 }
 
 template <contracts::Event E>
