@@ -139,18 +139,15 @@ json RssOf(const e2e::System& system, const std::vector<std::string>& processes)
   return rss;
 }
 
-QueueDrain::QueueDrain(const std::string& amqp_url, std::string queue) {
-  // Connected before the constructor returns, so no message published after it is missed
-  // by a drain still starting.
-  auto connection = std::make_shared<amqp::Connection>(
-      amqp::ConnectionOptions{.url = amqp_url, .connection_name = "bench-drain-" + queue});
-  auto consumer = std::make_shared<amqp::Consumer>(*connection, amqp::ConsumerOptions{.queue = queue, .prefetch = 256});
-  thread_ = std::thread([this, connection, consumer] {
+QueueDrain::QueueDrain(const std::string& amqp_url, std::string queue)
+    : connection_({.url = amqp_url, .connection_name = "bench-drain-" + queue}),
+      consumer_(connection_, amqp::ConsumerOptions{.queue = queue, .prefetch = 256}) {
+  thread_ = std::thread([this] {
     try {
       std::optional<amqp::Delivery> last;
       int unacked = 0;
       while (!stop_) {
-        std::optional<amqp::Delivery> d = consumer->Next(std::chrono::milliseconds(unacked > 0 ? 0 : 100));
+        std::optional<amqp::Delivery> d = consumer_.Next(std::chrono::milliseconds(unacked > 0 ? 0 : 100));
         const bool got = d.has_value();
         if (got) {
           last = std::move(d);
@@ -158,7 +155,7 @@ QueueDrain::QueueDrain(const std::string& amqp_url, std::string queue) {
         }
         // Ack what arrived once the queue has nothing more at hand, or every 64.
         if (unacked > 0 && (!got || unacked >= 64)) {
-          consumer->Ack(*last, /*multiple=*/true);
+          consumer_.Ack(*last, /*multiple=*/true);
           unacked = 0;
         }
       }

@@ -82,8 +82,11 @@ class QueueDrain {
   QueueDrain& operator=(const QueueDrain&) = delete;
 
  private:
+  // Connected in the constructor, so nothing published after it returns is missed.
+  amqp::Connection connection_;
+  amqp::Consumer consumer_;
   std::atomic<bool> stop_{false};
-  std::thread thread_;
+  std::thread thread_;  // last: joined before the consumer and connection go
 };
 
 // The broker of the cluster phases: the three-node test cluster (CHOREO_TEST_CLUSTER_*),

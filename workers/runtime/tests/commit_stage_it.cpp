@@ -90,6 +90,13 @@ class CommitStageIt : public ::testing::Test {
     return {first.get(), second.get()};
   }
 
+  // Four orders over two rows that every order may change: the first batch locks b then
+  // a, the second a then b. Order ids do not decide this order (it is not per order).
+  std::pair<std::string, std::string> CommitSharedRowsInOppositeOrders(bool serialize) {
+    return CommitBoth({ItemOf("order-1", "b", true), ItemOf("order-2", "a", false)},
+                      {ItemOf("order-3", "a", true), ItemOf("order-4", "b", false)}, serialize);
+  }
+
   int Touched() {
     Poco::Int64 total = 0;
     setup_.InTransaction([&](store::Tx& tx) { tx.Run("SELECT SUM(touched) FROM test_rows", into(total)); });
@@ -107,15 +114,13 @@ class CommitStageIt : public ::testing::Test {
 // The control: rows locked in opposite orders by two batches deadlock, and PostgreSQL
 // fails one of them. Without this the tests below could pass by never overlapping.
 TEST_F(CommitStageIt, OppositeLockOrdersDeadlockWithoutHelp) {
-  const auto [one, two] = CommitBoth({ItemOf("order-1", "b", true), ItemOf("order-2", "a", false)},
-                                     {ItemOf("order-3", "a", true), ItemOf("order-4", "b", false)},
-                                     /*serialize=*/false);
+  const auto [one, two] = CommitSharedRowsInOppositeOrders(/*serialize=*/false);
   EXPECT_NE(one + two, "");
   EXPECT_NE((one + two).find("deadlock"), std::string::npos) << one << " | " << two;
 }
 
 // Each message locks its own order's row and the batches hold the orders in opposite
-// delivery orders: sorted by order id, both lock order-1's row first.
+// delivery orders: sorted by order id, both lock order a's row first.
 TEST_F(CommitStageIt, BatchesLockTheRowsOfTheirOrdersInOrderIdOrder) {
   const auto [one, two] = CommitBoth({ItemOf("a", "a", true), ItemOf("b", "b", false)},
                                      {ItemOf("b", "b", true), ItemOf("a", "a", false)},
@@ -128,9 +133,7 @@ TEST_F(CommitStageIt, BatchesLockTheRowsOfTheirOrdersInOrderIdOrder) {
 // Rows shared by every order (inventory's stock) are locked in an order the order ids do
 // not decide: with SerializeTransactions the batches take turns instead.
 TEST_F(CommitStageIt, SerializedTransactionsTakeTurns) {
-  const auto [one, two] = CommitBoth({ItemOf("order-1", "b", true), ItemOf("order-2", "a", false)},
-                                     {ItemOf("order-3", "a", true), ItemOf("order-4", "b", false)},
-                                     /*serialize=*/true);
+  const auto [one, two] = CommitSharedRowsInOppositeOrders(/*serialize=*/true);
   EXPECT_EQ(one, "");
   EXPECT_EQ(two, "");
   EXPECT_EQ(Touched(), 4);

@@ -84,13 +84,7 @@ class Pipeline {
     return On(std::string(E::kType), Typed<E>(std::move(handler)));
   }
 
-  // Replicas of this worker take turns: every transaction that handles messages first
-  // takes one lock named after the component (store::LockUntilEnd; PostgreSQL only, a
-  // SQLite store already admits one writer). For a worker whose messages all change the
-  // same few rows, as inventory's stock: without it two replicas' batches lock those rows
-  // in different orders and deadlock, which PostgreSQL breaks only after deadlock_timeout
-  // (1 s) by failing one batch. Replicas then add availability, not store throughput;
-  // batches still grow with the load. Before Run.
+  // Replicas take turns on the store: see Worker::SerializeTransactions. Before Run.
   Pipeline& SerializeTransactions();
 
   // Consumes until Stop() or host.RequestStop(); the host must be started (its relay
