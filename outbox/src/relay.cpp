@@ -34,6 +34,7 @@ void RelayOptions::Validate() const {
   }
   if (retention.count() < 0) throw std::invalid_argument("relay: retention must not be negative");
   if (cleanup_interval.count() <= 0) throw std::invalid_argument("relay: cleanup_interval must be positive");
+  if (foreign_grace.count() < 0) throw std::invalid_argument("relay: foreign_grace must not be negative");
   if (listen_retry_max.count() <= 0) throw std::invalid_argument("relay: listen_retry_max must be positive");
 }
 
@@ -81,12 +82,15 @@ struct Relay::Impl {
   std::mutex mutex;
   std::condition_variable wake;
   bool stop_requested = false;
-  bool notified = false;
+  bool notified = false;  // by this process (Notify): cycle at once
+  // The first notification from the database that no cycle has covered yet: a cycle
+  // starts foreign_grace after it, unless one starts earlier for another reason.
+  std::optional<std::chrono::steady_clock::time_point> foreign_since;
   int64_t last_cleanup_ms = 0;
 
   struct Counters {
     std::atomic<uint64_t> cycles{0}, published{0}, confirmed{0}, returned{0}, nacked{0}, refused{0}, unknown{0},
-        deleted{0}, errors{0}, notifications{0}, listen_errors{0};
+        deleted{0}, errors{0}, notifications{0}, listen_errors{0}, notified_cycles{0};
   } counters;
 
   void Hook(RelayStage stage) {
@@ -309,6 +313,29 @@ struct Relay::Impl {
     wake.notify_all();
   }
 
+  // A notification from the database: rows another process (or this one) committed.
+  void WakeForeign() {
+    {
+      std::lock_guard lock(mutex);
+      if (foreign_since) return;  // already waiting for the grace of an earlier one
+      foreign_since = std::chrono::steady_clock::now();
+    }
+    wake.notify_all();  // the loop recomputes how long it sleeps
+  }
+
+  // Sleeps until Notify, stop, the grace of a pending notification, or the sweep.
+  // Returns whether the wake-up is that grace.
+  bool WaitForWork(std::unique_lock<std::mutex>& lock) {
+    const auto sweep_at = std::chrono::steady_clock::now() + options.sweep_interval;
+    while (!stop_requested && !notified) {
+      auto until = sweep_at;
+      if (foreign_since) until = std::min(until, *foreign_since + options.foreign_grace);
+      if (std::chrono::steady_clock::now() >= until) return foreign_since.has_value() && until < sweep_at;
+      wake.wait_until(lock, until);
+    }
+    return false;
+  }
+
   // Keeps a LISTEN connection open for as long as the relay runs and wakes the relay for
   // every commit that appended rows to this outbox, also in other processes. Any failure
   // (server gone, connection cut) only costs latency: the relay keeps sweeping, and the
@@ -334,7 +361,7 @@ struct Relay::Impl {
           for (const std::string& payload : listener.Wait(std::chrono::milliseconds(200))) {
             if (schema && payload != *schema) continue;  // another schema's outbox
             counters.notifications++;
-            Wake();
+            WakeForeign();
           }
         }
       } catch (const std::exception& e) {
@@ -358,6 +385,9 @@ struct Relay::Impl {
         std::lock_guard lock(mutex);
         if (stop_requested) break;
         notified = false;
+        // A notification is sent after its commit, so the claim of the cycle starting
+        // now sees the rows of every one received so far: they need no cycle of their own.
+        foreign_since.reset();
       }
       std::size_t claimed = 0;
       try {
@@ -377,7 +407,7 @@ struct Relay::Impl {
       }
       if (claimed >= options.batch_size) continue;  // more rows are probably waiting
       std::unique_lock lock(mutex);
-      wake.wait_for(lock, options.sweep_interval, [&] { return stop_requested || notified; });
+      if (WaitForWork(lock)) counters.notified_cycles++;
     }
     DropConnection();
   }
@@ -424,7 +454,7 @@ std::size_t Relay::RunOnce() { return impl_->Cycle(); }
 RelayStats Relay::Stats() const {
   const auto& c = impl_->counters;
   return RelayStats{c.cycles,  c.published, c.confirmed, c.returned,      c.nacked,          c.refused,
-                    c.unknown, c.deleted,   c.errors,    c.notifications, c.listen_errors};
+                    c.unknown, c.deleted,   c.errors,    c.notifications, c.listen_errors, c.notified_cycles};
 }
 
 }  // namespace choreo::outbox

@@ -1,5 +1,6 @@
 // Several relays on ONE PostgreSQL outbox, as replicas of a component run them: a commit
-// of any producer wakes every relay through LISTEN/NOTIFY (no polling), a broken LISTEN
+// of any producer wakes every relay through LISTEN/NOTIFY (no polling), though not for
+// rows the producer's own relay has already taken, a broken LISTEN
 // connection falls back to the sweep and comes back, and relays competing for rows
 // publish every row exactly once.
 #include <gtest/gtest.h>
@@ -123,6 +124,39 @@ TEST_F(RelayReplicasIt, ACommitOfOneReplicaWakesTheRelayOfAnother) {
   EXPECT_GE(after.notifications - before.notifications, 5u);
 }
 
+TEST_F(RelayReplicasIt, ACommitItsOwnRelayWasToldOfCostsOneCycleNotOnePerRelay) {
+  Relay relay1(*stores_[0], Options());
+  Relay relay2(*stores_[1], Options());
+  relay1.Start();
+  relay2.Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return relay1.Listening() && relay2.Listening(); }, 10s));
+  const auto before1 = relay1.Stats();
+  const auto before2 = relay2.Stats();
+
+  // As a worker does: commit, then Notify its own relay. Every commit also notifies both
+  // relays through the database.
+  constexpr int kCommits = 40;
+  for (int i = 0; i < kCommits; ++i) {
+    const std::string id = "own-" + std::to_string(i);
+    Produce(0, id);
+    relay1.Notify();
+    EXPECT_LT(Arrival(id, 5s), kPromptly) << id;
+  }
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return relay1.Stats().confirmed + relay2.Stats().confirmed - before1.confirmed - before2.confirmed ==
+               static_cast<std::uint64_t>(kCommits);
+      },
+      5s));
+  // Both heard of every commit...
+  EXPECT_GE(relay2.Stats().notifications - before2.notifications, static_cast<std::uint64_t>(kCommits));
+  // ...but only the producer's relay ran a cycle for each; the notifications cost a cycle
+  // per foreign_grace at most. Waking every relay for every notification made this
+  // about three cycles per commit.
+  const std::uint64_t cycles = relay1.Stats().cycles - before1.cycles + relay2.Stats().cycles - before2.cycles;
+  EXPECT_LE(cycles, static_cast<std::uint64_t>(kCommits + kCommits / 2)) << "cycles for " << kCommits << " commits";
+}
+
 TEST_F(RelayReplicasIt, ABrokenListenConnectionFallsBackToTheSweepAndReconnects) {
   // The LISTEN connection goes through a proxy the test can unplug; the relay's store
   // does not, so only the notifications are lost.
@@ -198,7 +232,7 @@ TEST_F(RelayReplicasIt, CompetingRelaysPublishEveryRowExactlyOnce) {
   }
   for (auto& t : producers) t.join();
   constexpr std::size_t kTotal = kProducers * kRowsEach;
-  // Every commit woke both relays; none waits for a sweep.
+  // Every commit woke both relays (after foreign_grace); none waits for a sweep.
   Collect(kTotal, kSweep - 2s);
   ASSERT_TRUE(testing::WaitFor([&] { return Status(*stores_[0]).pending == 0; }, 5s));
 

@@ -24,10 +24,15 @@
 //
 // Waking: Notify() wakes the relay of this process at once. On PostgreSQL every commit
 // that appends rows also NOTIFYs kNotifyChannel (a trigger of the outbox table), and each
-// relay LISTENs on a connection of its own, so the relay of ANY replica wakes at once,
-// not only the producer's. A sweep every sweep_interval still finds rows nobody announced
-// (a relay that was down, a LISTEN connection that broke: it is rebuilt with backoff and
-// the relay sweeps meanwhile).
+// relay LISTENs on a connection of its own, so the relay of ANY replica learns of the
+// rows, not only the producer's. Such a notification is a fallback, not a race: the
+// producer's own relay normally has the rows within milliseconds, so a notification
+// starts a cycle only after foreign_grace, and not at all if a cycle started since it
+// arrived (that cycle's claim saw the announced rows). Without that every commit cost
+// each replica's relay a cycle, and the producer's relay a second one for its own
+// notification: two of every three relay transactions found nothing. A sweep every
+// sweep_interval still finds rows nobody announced (a relay that was down, a LISTEN
+// connection that broke: it is rebuilt with backoff and the relay sweeps meanwhile).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -64,6 +69,10 @@ struct RelayOptions {
   bool listen = true;
   // The database to LISTEN on; empty: the store's URL (tests point it through a proxy).
   std::string listen_url;
+  // How long a notification waits for the producer's own relay before this one looks
+  // (see above): the delay before another replica publishes the rows of a producer that
+  // died between its commit and its publish, or of a writer that runs no relay.
+  std::chrono::milliseconds foreign_grace{200};
   // Longest pause between attempts to rebuild a broken LISTEN connection.
   std::chrono::milliseconds listen_retry_max{5000};
   std::chrono::milliseconds confirm_timeout{30000};
@@ -101,6 +110,7 @@ struct RelayStats {
   uint64_t deleted = 0;    // sent rows removed by retention
   uint64_t errors = 0;     // cycles that failed (store or broker unavailable)
   uint64_t notifications = 0;  // PostgreSQL notifications about this outbox received
+  uint64_t notified_cycles = 0;  // cycles started by a notification after foreign_grace
   uint64_t listen_errors = 0;  // LISTEN connections that failed or broke
 };
 
