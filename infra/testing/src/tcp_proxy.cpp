@@ -100,6 +100,7 @@ void TcpProxy::Pump(int client, int upstream) {
         running = false;
         break;
       }
+      if (i == 0) client_reads_++;
       int to = fds[1 - i].fd;
       ssize_t sent = 0;
       while (sent < n) {

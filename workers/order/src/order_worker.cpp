@@ -70,7 +70,8 @@ bool InsertOrder(store::Tx& tx, std::string_view order_id, const OrderState& s, 
 }
 
 void UpdateOrder(store::Tx& tx, std::string_view order_id, const OrderState& s, const std::string& now) {
-  tx.Run("UPDATE order_states SET status = ?, reason = ?, details = ?, customer_id = ?, total_minor = ?, "
+  // Deferred (Tx::Defer): the row is locked, so the update cannot miss.
+  tx.Defer("UPDATE order_states SET status = ?, reason = ?, details = ?, customer_id = ?, total_minor = ?, "
          "currency = ?, shipment_id = ?, sequence = ?, terminal_emitted = ?, terminal_at = ?, updated_at = ? "
          "WHERE order_id = ?",
          std::string(contracts::ToString(s.status)), ReasonName(s.reason), s.details, s.customer_id, s.total_minor,
@@ -84,7 +85,8 @@ void AppendHistory(store::Tx& tx, std::string_view order_id, const OrderFact& fa
   // One statement, not three (a check, a read of the last position, the insert): a fact
   // already in the history is not written again, and the next position is computed where
   // the rows are. The order's lock (LockOrder) keeps both reads current until commit.
-  tx.Run("INSERT INTO order_history (order_id, position, event_type, from_status, to_status, outcome, at, message_id) "
+  // Deferred (Tx::Defer): whether it added a row does not matter here.
+  tx.Defer("INSERT INTO order_history (order_id, position, event_type, from_status, to_status, outcome, at, message_id) "
          "SELECT ?, COALESCE((SELECT MAX(position) FROM order_history WHERE order_id = ?), 0) + 1, ?, ?, ?, ?, ?, ? "
          "WHERE NOT EXISTS (SELECT 1 FROM order_history WHERE order_id = ? AND event_type = ?)",
          order_id, order_id, fact.event_type, StatusName(step.from), StatusName(step.to),

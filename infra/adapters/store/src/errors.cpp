@@ -74,6 +74,7 @@ bool IsTransientSqlState(std::string_view sqlstate) {
          || sqlstate.starts_with("08")       // connection_exception
          || sqlstate == "53300"              // too_many_connections
          || sqlstate == "55P03"              // lock_not_available
+         || sqlstate == "25P03"              // idle_in_transaction_session_timeout
          || sqlstate == "57P01"              // admin_shutdown
          || sqlstate == "57P02"              // crash_shutdown
          || sqlstate == "57P03";             // cannot_connect_now

@@ -15,10 +15,9 @@ std::int64_t LockKeyOf(std::string_view name) {
 
 void LockUntilEnd(Tx& tx, std::string_view name) {
   if (tx.Dialect() != Dialect::kPostgres) return;
-  // pg_advisory_xact_lock returns void, which Poco cannot extract: count its one row.
-  Poco::Int64 rows = 0;
-  tx.Run("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(?)) AS l", Poco::Data::Keywords::into(rows),
-         LockKeyOf(name));
+  // Deferred: it goes to the server with the transaction's next statement, which runs
+  // only once the lock is held.
+  tx.Defer("SELECT pg_advisory_xact_lock(?)", LockKeyOf(name));
 }
 
 }  // namespace choreo::store

@@ -131,6 +131,7 @@ void StoreOptions::Validate() const {
   if (busy_timeout.count() < 0) fail("busy_timeout must not be negative");
   if (acquire_timeout.count() <= 0) fail("acquire_timeout must be positive");
   if (connect_timeout.count() <= 0) fail("connect_timeout must be positive");
+  if (idle_transaction_timeout.count() < 0) fail("idle_transaction_timeout must not be negative");
   if (transient_retries < 0) fail("transient_retries must not be negative");
   if (retry_backoff.count() < 0) fail("retry_backoff must not be negative");
 }

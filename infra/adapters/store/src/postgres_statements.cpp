@@ -69,6 +69,8 @@ const PgStatementCache::Statement& PgStatementCache::Find(PGconn* conn, std::str
   }
   if (auto found = statements_.find(sql); found != statements_.end()) return found->second;
 
+  // Queued statements name theirs: run them before any of those can be evicted.
+  if (statements_.size() >= kMaxStatements && !deferred_.empty()) Flush();
   while (statements_.size() >= kMaxStatements && !order_.empty()) {
     auto oldest = statements_.find(order_.front());
     order_.pop_front();
@@ -103,24 +105,133 @@ void PgStatementCache::Forget(std::string_view sql) {
   order_.erase(std::remove(order_.begin(), order_.end(), sql), order_.end());
 }
 
+PGconn* PgStatementCache::Connection(std::string_view sql) {
+  PGconn* conn = handle_;
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    ThrowTransient("no connection to the server", sql);  // as Poco's NotConnectedException
+  }
+  if (conn != conn_ && !deferred_.empty()) {
+    // The queued statements were prepared on a connection that is gone, and their
+    // transaction with it.
+    DiscardDeferred();
+    ThrowTransient("the connection was replaced while statements were queued", sql);
+  }
+  return conn;
+}
+
+namespace {
+
+void CheckParameterCount(std::size_t given, int expected, std::string_view sql) {
+  if (static_cast<int>(given) != expected) {
+    // Poco's exception for the same mistake; Tx::Run translates it as always.
+    throw Poco::Data::PostgreSQL::StatementException("incorrect bind parameters count for SQL Statement: " +
+                                                     std::string(sql));
+  }
+}
+
+}  // namespace
+
+void PgStatementCache::Defer(std::string_view sql, const PgParams& params) {
+  PGconn* conn = Connection(sql);
+  if (deferred_.size() >= kMaxDeferred || deferred_bytes_ >= kMaxDeferredBytes) Flush();
+  const Statement& statement = Find(conn, sql);
+  const std::vector<const char*>& values = params.Values();
+  CheckParameterCount(values.size(), statement.parameters, sql);
+  Deferred deferred{std::string(sql), statement.name, {}};
+  deferred.values.reserve(values.size());
+  for (const char* value : values) {
+    if (value == nullptr) {
+      deferred.values.emplace_back();
+    } else {
+      deferred.values.emplace_back(value);
+      deferred_bytes_ += deferred.values.back()->size();
+    }
+  }
+  deferred_bytes_ += deferred.sql.size();
+  deferred_.push_back(std::move(deferred));
+}
+
+void PgStatementCache::Flush() {
+  if (deferred_.empty()) return;
+  PGconn* conn = Connection(deferred_.front().sql);
+  Result(RunPipeline(conn, {}, nullptr, nullptr));
+}
+
+PGresult* PgStatementCache::RunPipeline(PGconn* conn, std::string_view sql, const Statement* statement,
+                                        const std::vector<const char*>* values) {
+  std::vector<Deferred> batch;
+  batch.swap(deferred_);
+  deferred_bytes_ = 0;
+  ++pipelines_;
+  // A failure below leaves the connection in pipeline mode: Poco's ROLLBACK then fails
+  // too, and the store closes the connection instead of reusing it.
+  auto broken = [conn](std::string_view text) { ThrowResultError(conn, nullptr, text); };
+  if (PQenterPipelineMode(conn) != 1) broken(batch.front().sql);
+  std::vector<std::string_view> texts;
+  texts.reserve(batch.size() + 1);
+  std::vector<const char*> pointers;
+  for (const Deferred& deferred : batch) {
+    pointers.clear();
+    for (const auto& value : deferred.values) pointers.push_back(value ? value->c_str() : nullptr);
+    texts.push_back(deferred.sql);
+    if (PQsendQueryPrepared(conn, deferred.name.c_str(), static_cast<int>(pointers.size()),
+                            pointers.empty() ? nullptr : pointers.data(), nullptr, nullptr, 0) != 1) {
+      broken(deferred.sql);
+    }
+  }
+  if (statement != nullptr) {
+    texts.push_back(sql);
+    if (PQsendQueryPrepared(conn, statement->name.c_str(), static_cast<int>(values->size()),
+                            values->empty() ? nullptr : values->data(), nullptr, nullptr, 0) != 1) {
+      broken(sql);
+    }
+  }
+  if (PQpipelineSync(conn) != 1) broken(texts.back());
+
+  // Each statement's results end with a null; after an error the server skips the rest
+  // up to the sync (PGRES_PIPELINE_ABORTED), and the sync ends the pipeline.
+  Result failure;
+  std::string failed_sql;
+  Result last;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    Result result(PQgetResult(conn));
+    if (result == nullptr) broken(texts[i]);
+    if (PQresultStatus(result.get()) == PGRES_FATAL_ERROR && failure == nullptr) {
+      failure = std::move(result);
+      failed_sql = std::string(texts[i]);
+    } else if (statement != nullptr && i + 1 == texts.size()) {
+      last = std::move(result);
+    }
+    while (Result(PQgetResult(conn)) != nullptr) {
+    }
+  }
+  Result sync(PQgetResult(conn));
+  if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) broken(texts.back());
+  if (PQexitPipelineMode(conn) != 1) broken(texts.back());
+  if (failure != nullptr) {
+    const char* sqlstate = PQresultErrorField(failure.get(), PG_DIAG_SQLSTATE);
+    if (sqlstate != nullptr && (std::string_view(sqlstate) == "0A000" || std::string_view(sqlstate) == "26000")) {
+      Forget(failed_sql);
+    }
+    ThrowResultError(conn, failure.get(), failed_sql);
+  }
+  return last.release();
+}
+
 std::optional<std::size_t> PgStatementCache::Run(std::string_view sql, const PgParams& params,
                                                  std::span<Poco::Data::AbstractExtraction* const> extractions) {
   for (const Poco::Data::AbstractExtraction* extraction : extractions) {
     if (!IsFastExtraction(*extraction)) return std::nullopt;
   }
-  PGconn* conn = handle_;
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
-    ThrowTransient("no connection to the server", sql);  // as Poco's NotConnectedException
-  }
+  PGconn* conn = Connection(sql);
   const Statement& statement = Find(conn, sql);
   const std::vector<const char*>& values = params.Values();
-  if (static_cast<int>(values.size()) != statement.parameters) {
-    // Poco's exception for the same mistake; Tx::Run translates it as always.
-    throw Poco::Data::PostgreSQL::StatementException("incorrect bind parameters count for SQL Statement: " +
-                                                     std::string(sql));
-  }
-  Result result(PQexecPrepared(conn, statement.name.c_str(), static_cast<int>(values.size()),
-                               values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
+  CheckParameterCount(values.size(), statement.parameters, sql);
+  // Statements queued by Tx::Defer go first, in the same round trip.
+  Result result(deferred_.empty()
+                    ? PQexecPrepared(conn, statement.name.c_str(), static_cast<int>(values.size()),
+                                     values.empty() ? nullptr : values.data(), nullptr, nullptr, 0)
+                    : RunPipeline(conn, sql, &statement, &values));
   const ExecStatusType status = result != nullptr ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK) return ChangedRows(result.get());
   if (status != PGRES_TUPLES_OK) {
@@ -161,5 +272,11 @@ std::optional<std::size_t> RunCachedPostgres(PgStatementCache& cache, std::strin
                                              std::span<Poco::Data::AbstractExtraction* const> extractions) {
   return cache.Run(sql, params, extractions);
 }
+
+void DeferCachedPostgres(PgStatementCache& cache, std::string_view sql, const PgParams& params) {
+  cache.Defer(sql, params);
+}
+
+void FlushDeferredPostgres(PgStatementCache& cache) { cache.Flush(); }
 
 }  // namespace choreo::store::detail

@@ -112,6 +112,11 @@ std::unique_ptr<Poco::Data::Session> OpenPostgres(const std::string& conninfo,
   // libpq prints server NOTICEs ("relation already exists, skipping", ...) to stderr;
   // they carry nothing a worker could act on.
   PQsetNoticeProcessor(PostgresHandle(*session), [](void*, const char*) {}, nullptr);
+  if (options.idle_transaction_timeout.count() > 0) {
+    // See StoreOptions::idle_transaction_timeout. SET, not SET LOCAL: for the connection.
+    PostgresExec(PostgresHandle(*session), "SET idle_in_transaction_session_timeout = " +
+                                               std::to_string(options.idle_transaction_timeout.count()));
+  }
   return session;
 }
 
@@ -153,7 +158,8 @@ struct Store::Impl {
                                                                              : options.pool_size;
   }
 
-  void Begin(Poco::Data::Session& session, Durability durability) {
+  void Begin(detail::SessionPool::Lease& lease, Durability durability) {
+    Poco::Data::Session& session = lease.Session();
     if (url.dialect == Dialect::kSqlite) {
       // SQLite refuses to change the safety level inside a transaction, so it is set
       // before BEGIN and put back after the end (RestoreDurability, from RunOnce).
@@ -166,8 +172,17 @@ struct Store::Impl {
     } catch (const Poco::Exception& error) {
       detail::ThrowStoreError(error, "BEGIN");
     }
-    // SET LOCAL: ends with the transaction, whatever way it ends.
-    if (durability == Durability::kLazy) PostgresExec(PostgresHandle(session), "SET LOCAL synchronous_commit TO OFF");
+    // SET LOCAL (set_config's `true`): ends with the transaction, whatever way it ends.
+    // Queued, it rides on the transaction's first statement instead of a round trip.
+    detail::PgStatementCache& statements = *lease.PgStatements();
+    statements.DiscardDeferred();  // none survive their transaction; this one starts clean
+    if (durability == Durability::kLazy) {
+      try {
+        statements.Defer("SELECT set_config('synchronous_commit', 'off', true)", detail::PgParams(0));
+      } catch (const Poco::Exception& error) {
+        detail::ThrowStoreError(error, "BEGIN");
+      }
+    }
   }
 
   // After a lazy SQLite transaction: the connection goes back to the pool durable again.
@@ -191,6 +206,8 @@ struct Store::Impl {
 
   // Never throws: a connection that cannot roll back is closed, which rolls back too.
   void RollbackQuietly(detail::SessionPool::Lease& lease) {
+    // Statements Tx::Defer queued die with their transaction.
+    if (detail::PgStatementCache* statements = lease.PgStatements()) statements->DiscardDeferred();
     try {
       Poco::Data::Session& session = lease.Session();
       if (url.dialect == Dialect::kSqlite) {
@@ -222,7 +239,7 @@ struct Store::Impl {
       ~Restore() { impl.RestoreDurability(lease, durability); }
     } restore{*this, lease, durability};
     try {
-      Begin(session, durability);
+      Begin(lease, durability);
     } catch (...) {
       RollbackQuietly(lease);
       throw;
@@ -230,6 +247,7 @@ struct Store::Impl {
     Tx tx(session, url.dialect, lease.Statements(), lease.PgStatements());
     try {
       body(tx);
+      tx.Flush();
       Commit(session);
     } catch (const Poco::Exception& error) {
       RollbackQuietly(lease);
@@ -293,6 +311,7 @@ void Store::RunTransaction(const std::function<void(Tx&)>& body, Durability dura
 }
 
 void Tx::RunScript(std::string_view script) {
+  Flush();
   if (dialect_ == Dialect::kSqlite) {
     SqliteExec(SqliteHandle(session_), std::string(script));
   } else {

@@ -104,10 +104,11 @@ TEST(StoreOptions, ValidateRejectsNonsense) {
   invalid([](StoreOptions& o) { o.connect_timeout = std::chrono::seconds(0); });
   invalid([](StoreOptions& o) { o.transient_retries = -1; });
   invalid([](StoreOptions& o) { o.retry_backoff = std::chrono::milliseconds(-5); });
+  invalid([](StoreOptions& o) { o.idle_transaction_timeout = std::chrono::milliseconds(-1); });
 }
 
 TEST(IsTransientSqlState, RetryableStates) {
-  for (const char* state : {"40001", "40P01", "08006", "08001", "57P01"}) {
+  for (const char* state : {"40001", "40P01", "08006", "08001", "57P01", "25P03"}) {
     EXPECT_TRUE(IsTransientSqlState(state)) << state;
   }
   for (const char* state : {"23505", "42P01", "42601", "22P02", ""}) {

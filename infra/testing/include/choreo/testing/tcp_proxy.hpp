@@ -27,6 +27,9 @@ class TcpProxy {
   void Close();
   // Connections forwarded so far.
   int Forwarded() const { return forwarded_.load(); }
+  // Reads from clients so far, over all connections: a client that waits for each answer
+  // before it sends again makes one per request, so this counts round trips.
+  int ClientReads() const { return client_reads_.load(); }
 
  private:
   void AcceptLoop();
@@ -39,6 +42,7 @@ class TcpProxy {
   std::atomic<bool> open_{false};
   std::atomic<bool> stop_{false};
   std::atomic<int> forwarded_{0};
+  std::atomic<int> client_reads_{0};
   std::mutex mutex_;
   std::vector<int> active_;  // both ends of every forwarded connection
   std::vector<std::thread> pumps_;

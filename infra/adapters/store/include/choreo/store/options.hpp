@@ -44,6 +44,14 @@ struct StoreOptions {
   int transient_retries = 0;
   // Pause before the first retry; doubles on each further retry (with jitter, max 1 s).
   std::chrono::milliseconds retry_backoff{20};
+  // PostgreSQL: the server ends a transaction left idle this long, and with it its row
+  // and advisory locks (idle_in_transaction_session_timeout, set on every connection).
+  // A replica frozen mid-transaction (stopped, paused, cut off behind a connection that
+  // stays up) would otherwise hold them, and stall every replica that needs them, until
+  // its connection dies. Longer than anything a transaction waits for: the relay holds
+  // one open while it waits for confirms (RelayOptions::confirm_timeout, 30 s).
+  // 0: the server's setting.
+  std::chrono::milliseconds idle_transaction_timeout{60000};
 
   // Throws std::invalid_argument naming the offending field.
   void Validate() const;

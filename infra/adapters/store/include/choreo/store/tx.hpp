@@ -157,8 +157,11 @@ class Tx {
 
   // The Poco session for anything Run does not cover. Statements built on it by hand
   // should pass their SQL through Sql(); Poco exceptions they throw are translated when
-  // they leave the InTransaction callable.
-  Poco::Data::Session& Session() { return session_; }
+  // they leave the InTransaction callable. Runs what Defer queued first.
+  Poco::Data::Session& Session() {
+    Flush();
+    return session_;
+  }
 
   // `sql` with `?` placeholders rewritten for this dialect (see RewritePlaceholders).
   std::string Sql(std::string_view sql) const { return RewritePlaceholders(sql, dialect_); }
@@ -206,12 +209,50 @@ class Tx {
           }
         }
       }
+      Flush();  // what Defer queued runs before, as on the fast path
       Poco::Data::Statement statement(session_);
       statement << Sql(sql);
       (Attach(statement, std::forward<Parts>(parts)), ...);
       return statement.execute();
     } catch (const Poco::Exception& error) {
       detail::ThrowStoreError(error, sql);
+    }
+  }
+
+  // A statement whose result nobody reads (an outbox row, a history row, an advisory
+  // lock), bound to plain values as Run binds them. On PostgreSQL it is queued and sent
+  // with the next statement Run sends, or at commit, in one round trip with it (libpq's
+  // pipeline mode): a batch's per-message inserts cost no round trip of their own.
+  // Statements still run in the order they were issued, so a queued lock is held before
+  // the next statement runs. A queued statement's failure surfaces there (or at commit)
+  // as that statement's error, and the transaction fails as it would have anyway: defer
+  // nothing whose failure the caller handles itself, and no DDL (the next statement is
+  // prepared before the queue runs). On SQLite it runs at once.
+  //   tx.Defer("INSERT INTO history (order_id, event) VALUES (?, ?)", id, event);
+  template <class... Values>
+  void Defer(std::string_view sql, const Values&... values) {
+    static_assert((detail::RawBindablePart<const Values&> && ...), "Tx::Defer binds plain values only");
+    if (pg_cache_ == nullptr) {
+      Run(sql, values...);
+      return;
+    }
+    try {
+      detail::PgParams params(sizeof...(Values));
+      (BindPostgres(params, values), ...);
+      detail::DeferCachedPostgres(*pg_cache_, sql, params);
+    } catch (const Poco::Exception& error) {
+      detail::ThrowStoreError(error, sql);
+    }
+  }
+
+  // Runs the statements Defer queued now. The store does before COMMIT; anything that
+  // uses the session past Run (Session(), RunScript) does too.
+  void Flush() {
+    if (pg_cache_ == nullptr) return;
+    try {
+      detail::FlushDeferredPostgres(*pg_cache_);
+    } catch (const Poco::Exception& error) {
+      detail::ThrowStoreError(error, "deferred statements");
     }
   }
 

@@ -62,4 +62,9 @@ std::optional<std::size_t> RunCachedPostgres(PgStatementCache& cache, std::strin
                                              const PgParams& params,
                                              std::span<Poco::Data::AbstractExtraction* const> extractions);
 
+// Queues `sql` to run, pipelined, before the cache's next statement (see Tx::Defer).
+void DeferCachedPostgres(PgStatementCache& cache, std::string_view sql, const PgParams& params);
+// Runs the queued statements now. Throws StoreError / TransientStoreError.
+void FlushDeferredPostgres(PgStatementCache& cache);
+
 }  // namespace choreo::store::detail
