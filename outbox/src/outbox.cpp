@@ -26,10 +26,10 @@ void Append(store::Tx& tx, const OutgoingMessage& message) {
   message.Validate();
   // Deferred: nobody reads the result, and a batch's rows then go with its next statement.
   tx.Defer("INSERT INTO choreo_outbox (message_id, exchange, routing_key, properties, body, created_at, "
-         "correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-         message.message_id, message.exchange, message.routing_key, detail::EncodeProperties(message),
-         message.body, NowMs(),
-         message.correlation_id.empty() ? std::optional<std::string>() : std::optional(message.correlation_id));
+           "correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+           message.message_id, message.exchange, message.routing_key, detail::EncodeProperties(message),
+           message.body, NowMs(),
+           message.correlation_id.empty() ? std::optional<std::string>() : std::optional(message.correlation_id));
 }
 
 Backlog ReadBacklog(store::Tx& tx) {

@@ -156,9 +156,9 @@ void Reserve(Context& ctx, const contracts::OrderPlaced& e, const Hold& hold, st
   }
   for (std::size_t i = 0; i < hold.lines.size(); ++i) {
     const auto& line = hold.lines[i];
-    tx.Run("INSERT INTO inventory_reservation_lines (order_id, line_no, sku, quantity, unit_price_minor) "
-           "VALUES (?, ?, ?, ?, ?)",
-           e.order_id, static_cast<std::int64_t>(i), line.sku, line.quantity, line.unit_price_minor);
+    tx.Defer("INSERT INTO inventory_reservation_lines (order_id, line_no, sku, quantity, unit_price_minor) "
+             "VALUES (?, ?, ?, ?, ?)",
+             e.order_id, static_cast<std::int64_t>(i), line.sku, line.quantity, line.unit_price_minor);
   }
   ctx.Publish(contracts::InventoryReserved{.order_id = e.order_id,
                                            .reservation_id = reservation_id,
@@ -217,8 +217,8 @@ void Carry(Context& ctx, const Reservation& r, const Transition& transition, std
     const ReservationStatus next = Apply(r.status, transition);
     std::optional<std::string> reason;
     if (next.release_reason) reason = std::string(contracts::ToString(*next.release_reason));
-    tx.Run("UPDATE inventory_reservations SET state = ?, release_reason = ?, updated_at = ? WHERE order_id = ?",
-           ToString(next.state), reason, now, r.order_id);
+    tx.Defer("UPDATE inventory_reservations SET state = ?, release_reason = ?, updated_at = ? WHERE order_id = ?",
+             ToString(next.state), reason, now, r.order_id);
   }
   if (transition.action == Action::kCommit) {
     ctx.Publish(contracts::InventoryCommitted{.order_id = r.order_id, .reservation_id = r.reservation_id,

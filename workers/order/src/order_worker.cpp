@@ -72,10 +72,10 @@ bool InsertOrder(store::Tx& tx, std::string_view order_id, const OrderState& s, 
 void UpdateOrder(store::Tx& tx, std::string_view order_id, const OrderState& s, const std::string& now) {
   // Deferred (Tx::Defer): the row is locked, so the update cannot miss.
   tx.Defer("UPDATE order_states SET status = ?, reason = ?, details = ?, customer_id = ?, total_minor = ?, "
-         "currency = ?, shipment_id = ?, sequence = ?, terminal_emitted = ?, terminal_at = ?, updated_at = ? "
-         "WHERE order_id = ?",
-         std::string(contracts::ToString(s.status)), ReasonName(s.reason), s.details, s.customer_id, s.total_minor,
-         s.currency, s.shipment_id, s.sequence, s.terminal_emitted ? 1 : 0, s.terminal_at, now, order_id);
+           "currency = ?, shipment_id = ?, sequence = ?, terminal_emitted = ?, terminal_at = ?, updated_at = ? "
+           "WHERE order_id = ?",
+           std::string(contracts::ToString(s.status)), ReasonName(s.reason), s.details, s.customer_id, s.total_minor,
+           s.currency, s.shipment_id, s.sequence, s.terminal_emitted ? 1 : 0, s.terminal_at, now, order_id);
 }
 
 // One row per business event: the same event under another message id (a replay, a
@@ -87,10 +87,10 @@ void AppendHistory(store::Tx& tx, std::string_view order_id, const OrderFact& fa
   // the rows are. The order's lock (LockOrder) keeps both reads current until commit.
   // Deferred (Tx::Defer): whether it added a row does not matter here.
   tx.Defer("INSERT INTO order_history (order_id, position, event_type, from_status, to_status, outcome, at, message_id) "
-         "SELECT ?, COALESCE((SELECT MAX(position) FROM order_history WHERE order_id = ?), 0) + 1, ?, ?, ?, ?, ?, ? "
-         "WHERE NOT EXISTS (SELECT 1 FROM order_history WHERE order_id = ? AND event_type = ?)",
-         order_id, order_id, fact.event_type, StatusName(step.from), StatusName(step.to),
-         std::string(ToString(step.outcome)), fact.at, message_id, order_id, fact.event_type);
+           "SELECT ?, COALESCE((SELECT MAX(position) FROM order_history WHERE order_id = ?), 0) + 1, ?, ?, ?, ?, ?, ? "
+           "WHERE NOT EXISTS (SELECT 1 FROM order_history WHERE order_id = ? AND event_type = ?)",
+           order_id, order_id, fact.event_type, StatusName(step.from), StatusName(step.to),
+           std::string(ToString(step.outcome)), fact.at, message_id, order_id, fact.event_type);
 }
 
 template <contracts::Event E>

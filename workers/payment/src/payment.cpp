@@ -221,8 +221,8 @@ void RecordRefund(Context& ctx, const std::string& order_id, std::string_view re
   // the same charge (same key), refunded in full, so the refund is simply recorded.
   const std::string reason_text(contracts::ToString(*reason));
   const std::string now = contracts::NowRfc3339();
-  tx.Run("UPDATE payments SET refund_id = ?, refund_reason = ?, refunded_at = ? WHERE order_id = ?",
-         outcome.refund->refund_id, reason_text, now, order_id);
+  tx.Defer("UPDATE payments SET refund_id = ?, refund_reason = ?, refunded_at = ? WHERE order_id = ?",
+           outcome.refund->refund_id, reason_text, now, order_id);
   ctx.Publish(contracts::PaymentRefunded{.order_id = order_id,
                                          .payment_id = row->record.charge_id,
                                          .refund_id = outcome.refund->refund_id,

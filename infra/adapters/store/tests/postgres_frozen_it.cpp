@@ -5,6 +5,7 @@
 // loses nothing it had not committed. Against CHOREO_TEST_PG_URL.
 #include <chrono>
 #include <future>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -32,16 +33,18 @@ class PostgresFrozenIt : public ::testing::Test {
     return options;
   }
 
-  // Runs a transaction on `store` that takes the lock and a row lock, writes a row, then
-  // "freezes" until `thaw` is set; returns how it ended.
-  static std::future<std::string> Freeze(Store& store, std::promise<void>& locked, std::shared_future<void> thaw) {
-    return std::async(std::launch::async, [&store, &locked, thaw] {
+  // Two replicas' stores; on `frozen_`, a transaction that takes the advisory lock and a
+  // row lock, writes, then "freezes" until Thaw(). Returns once it holds the locks.
+  void Freeze(std::chrono::milliseconds idle_timeout) {
+    frozen_ = std::make_unique<Store>(Options(idle_timeout));
+    other_ = std::make_unique<Store>(Options(idle_timeout));
+    outcome_ = std::async(std::launch::async, [this, thaw = thaw_.get_future().share()] {
       try {
-        store.InTransaction([&](Tx& tx) {
+        frozen_->InTransaction([&](Tx& tx) {
           LockUntilEnd(tx, "stock");
           tx.Run("UPDATE stock SET available = available - 1 WHERE sku = 'A'");
           tx.Run("INSERT INTO sales (sku) VALUES ('A')");
-          locked.set_value();
+          locked_.set_value();
           thaw.wait();
           tx.Run("SELECT 1");
         });
@@ -52,6 +55,18 @@ class PostgresFrozenIt : public ::testing::Test {
       }
       return std::string("committed");
     });
+    ASSERT_EQ(locked_.get_future().wait_for(30s), std::future_status::ready) << "the transaction never got its locks";
+  }
+
+  // Wakes the frozen transaction; returns how it ended.
+  std::string Thaw() {
+    thaw_.set_value();
+    thawed_ = true;
+    return outcome_.get();
+  }
+
+  void TearDown() override {
+    if (outcome_.valid() && !thawed_) Thaw();  // a failed expectation must not leave it frozen
   }
 
   // Takes the same locks from another store (another replica), in the background.
@@ -74,24 +89,22 @@ class PostgresFrozenIt : public ::testing::Test {
   }
 
   TestDatabase db_{DbKind::kPostgres, "pgfrozen"};
+  std::unique_ptr<Store> frozen_, other_;
+  std::promise<void> locked_, thaw_;
+  bool thawed_ = false;
+  std::future<std::string> outcome_;
 };
 
 TEST_F(PostgresFrozenIt, AFrozenTransactionLosesItsLocksAfterTheIdleTimeout) {
-  Store frozen_store(Options(500ms));
-  Store other(Options(500ms));
-  std::promise<void> locked, thaw;
-  auto outcome = Freeze(frozen_store, locked, thaw.get_future().share());
-  locked.get_future().wait();
-
-  auto taken = TakeTheLocks(other);
+  Freeze(500ms);
+  auto taken = TakeTheLocks(*other_);
   const bool in_time = taken.wait_for(10s) == std::future_status::ready;
-  thaw.set_value();  // in any case, so that nothing waits forever
+  const std::string ended = Thaw();  // in any case, so that nothing waits forever
   taken.get();
   EXPECT_TRUE(in_time) << "the other replica waited for the frozen one's locks";
-  const std::string ended = outcome.get();
   EXPECT_TRUE(ended.starts_with("transient: ")) << ended;
   // Nothing of the frozen transaction stayed: its decrement and its sale are gone.
-  other.InTransaction([](Tx& tx) {
+  other_->InTransaction([](Tx& tx) {
     std::int64_t available = 0, sales = -1;
     tx.Run("SELECT available FROM stock WHERE sku = 'A'", into(available));
     tx.Run("SELECT COUNT(*) FROM sales", into(sales));
@@ -99,22 +112,16 @@ TEST_F(PostgresFrozenIt, AFrozenTransactionLosesItsLocksAfterTheIdleTimeout) {
     EXPECT_EQ(sales, 0);
   });
   // The frozen store replaced its connection and works again.
-  frozen_store.InTransaction([](Tx& tx) { tx.Run("INSERT INTO sales (sku) VALUES ('B')"); });
+  frozen_->InTransaction([](Tx& tx) { tx.Run("INSERT INTO sales (sku) VALUES ('B')"); });
 }
 
 // The control: with the server's default (no timeout) the locks stay with the frozen
 // transaction for as long as it is frozen.
 TEST_F(PostgresFrozenIt, WithoutTheTimeoutTheLocksStayWithTheFrozenTransaction) {
-  Store frozen_store(Options(0ms));
-  Store other(Options(0ms));
-  std::promise<void> locked, thaw;
-  auto outcome = Freeze(frozen_store, locked, thaw.get_future().share());
-  locked.get_future().wait();
-
-  auto taken = TakeTheLocks(other);
+  Freeze(0ms);
+  auto taken = TakeTheLocks(*other_);
   EXPECT_EQ(taken.wait_for(2s), std::future_status::timeout) << "the locks were free while the holder was frozen";
-  thaw.set_value();
-  EXPECT_EQ(outcome.get(), "committed");
+  EXPECT_EQ(Thaw(), "committed");
   taken.get();
 }
 
