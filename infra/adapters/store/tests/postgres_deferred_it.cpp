@@ -1,7 +1,7 @@
 // Integration tests of Tx::Defer on PostgreSQL (CHOREO_TEST_PG_URL): queued statements
 // reach the server with the next statement, in one round trip, in the order issued; they
 // run at commit if nothing follows; their failure fails the transaction with their own
-// error; and they never outlive their transaction.
+// error; a connection lost under them is transient; and they never outlive their transaction.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -132,6 +132,29 @@ TEST_F(PostgresDeferredIt, AQueuedFailureFailsTheTransactionWithItsOwnError) {
   EXPECT_EQ(Labels(), "one");
   store_->InTransaction([](Tx& tx) { tx.Defer(kInsert, 5, "five"); });
   EXPECT_EQ(Labels(), "one,five");
+}
+
+TEST_F(PostgresDeferredIt, AConnectionLostUnderQueuedStatementsIsTransientAndReplaced) {
+  Store killer(Options(db_.Url()));
+  bool transient = false;
+  try {
+    store_->InTransaction([&](Tx& tx) {
+      std::int64_t pid = 0;
+      tx.Run("SELECT pg_backend_pid()", into(pid));
+      tx.Run("SELECT 1");  // prepared now, so that below nothing but the pipeline talks to the server
+      tx.Defer(kInsert, 1, "lost");
+      // Waits (up to 10 s) until the backend has exited, so the next statement meets a closed connection.
+      killer.InTransaction([&](Tx& k) { k.Run("SELECT pg_terminate_backend(?, 10000)", pid); });
+      tx.Run("SELECT 1");  // the pipeline meets the closed connection
+    });
+  } catch (const TransientStoreError&) {
+    transient = true;
+  }
+  EXPECT_TRUE(transient) << "a lost connection must be worth a retry";
+  // The pool replaced the connection: the next transaction works, and nothing was lost
+  // that had been committed, nor committed that had been queued.
+  store_->InTransaction([](Tx& tx) { tx.Defer(kInsert, 2, "after"); });
+  EXPECT_EQ(Labels(), "after");
 }
 
 TEST_F(PostgresDeferredIt, WhatRunsThroughPocoSeesTheQueuedRows) {
