@@ -90,7 +90,7 @@ struct Relay::Impl {
 
   struct Counters {
     std::atomic<uint64_t> cycles{0}, published{0}, confirmed{0}, returned{0}, nacked{0}, refused{0}, unknown{0},
-        deleted{0}, errors{0}, notifications{0}, listen_errors{0}, notified_cycles{0};
+        deleted{0}, errors{0}, notifications{0}, listen_errors{0};
   } counters;
 
   void Hook(RelayStage stage) {
@@ -324,16 +324,14 @@ struct Relay::Impl {
   }
 
   // Sleeps until Notify, stop, the grace of a pending notification, or the sweep.
-  // Returns whether the wake-up is that grace.
-  bool WaitForWork(std::unique_lock<std::mutex>& lock) {
+  void WaitForWork(std::unique_lock<std::mutex>& lock) {
     const auto sweep_at = std::chrono::steady_clock::now() + options.sweep_interval;
     while (!stop_requested && !notified) {
       auto until = sweep_at;
       if (foreign_since) until = std::min(until, *foreign_since + options.foreign_grace);
-      if (std::chrono::steady_clock::now() >= until) return foreign_since.has_value() && until < sweep_at;
+      if (std::chrono::steady_clock::now() >= until) return;
       wake.wait_until(lock, until);
     }
-    return false;
   }
 
   // Keeps a LISTEN connection open for as long as the relay runs and wakes the relay for
@@ -407,7 +405,7 @@ struct Relay::Impl {
       }
       if (claimed >= options.batch_size) continue;  // more rows are probably waiting
       std::unique_lock lock(mutex);
-      if (WaitForWork(lock)) counters.notified_cycles++;
+      WaitForWork(lock);
     }
     DropConnection();
   }
@@ -454,7 +452,7 @@ std::size_t Relay::RunOnce() { return impl_->Cycle(); }
 RelayStats Relay::Stats() const {
   const auto& c = impl_->counters;
   return RelayStats{c.cycles,  c.published, c.confirmed, c.returned,      c.nacked,          c.refused,
-                    c.unknown, c.deleted,   c.errors,    c.notifications, c.listen_errors, c.notified_cycles};
+                    c.unknown, c.deleted,   c.errors,    c.notifications, c.listen_errors};
 }
 
 }  // namespace choreo::outbox

@@ -100,6 +100,16 @@ const PgStatementCache::Statement& PgStatementCache::Find(PGconn* conn, std::str
   return statements_.emplace(std::string(sql), std::move(statement)).first->second;
 }
 
+void PgStatementCache::ThrowFailed(PGconn* conn, const PGresult* result, std::string_view sql) {
+  const char* sqlstate = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  // The statement changed under the cache (its result type after ALTER TABLE, or it
+  // was deallocated behind our back): prepare it afresh next time.
+  if (sqlstate != nullptr && (std::string_view(sqlstate) == "0A000" || std::string_view(sqlstate) == "26000")) {
+    Forget(sql);
+  }
+  ThrowResultError(conn, result, sql);
+}
+
 void PgStatementCache::Forget(std::string_view sql) {
   if (auto found = statements_.find(sql); found != statements_.end()) statements_.erase(found);
   order_.erase(std::remove(order_.begin(), order_.end(), sql), order_.end());
@@ -162,30 +172,26 @@ PGresult* PgStatementCache::RunPipeline(PGconn* conn, std::string_view sql, cons
   std::vector<Deferred> batch;
   batch.swap(deferred_);
   deferred_bytes_ = 0;
-  ++pipelines_;
   // A failure below leaves the connection in pipeline mode: Poco's ROLLBACK then fails
   // too, and the store closes the connection instead of reusing it.
   auto broken = [conn](std::string_view text) { ThrowResultError(conn, nullptr, text); };
   if (PQenterPipelineMode(conn) != 1) broken(batch.front().sql);
   std::vector<std::string_view> texts;
   texts.reserve(batch.size() + 1);
+  auto send = [&](const std::string& name, const std::vector<const char*>& parameters, std::string_view text) {
+    texts.push_back(text);
+    if (PQsendQueryPrepared(conn, name.c_str(), static_cast<int>(parameters.size()),
+                            parameters.empty() ? nullptr : parameters.data(), nullptr, nullptr, 0) != 1) {
+      broken(text);
+    }
+  };
   std::vector<const char*> pointers;
   for (const Deferred& deferred : batch) {
     pointers.clear();
     for (const auto& value : deferred.values) pointers.push_back(value ? value->c_str() : nullptr);
-    texts.push_back(deferred.sql);
-    if (PQsendQueryPrepared(conn, deferred.name.c_str(), static_cast<int>(pointers.size()),
-                            pointers.empty() ? nullptr : pointers.data(), nullptr, nullptr, 0) != 1) {
-      broken(deferred.sql);
-    }
+    send(deferred.name, pointers, deferred.sql);
   }
-  if (statement != nullptr) {
-    texts.push_back(sql);
-    if (PQsendQueryPrepared(conn, statement->name.c_str(), static_cast<int>(values->size()),
-                            values->empty() ? nullptr : values->data(), nullptr, nullptr, 0) != 1) {
-      broken(sql);
-    }
-  }
+  if (statement != nullptr) send(statement->name, *values, sql);
   if (PQpipelineSync(conn) != 1) broken(texts.back());
 
   // Each statement's results end with a null; after an error the server skips the rest
@@ -208,13 +214,7 @@ PGresult* PgStatementCache::RunPipeline(PGconn* conn, std::string_view sql, cons
   Result sync(PQgetResult(conn));
   if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) broken(texts.back());
   if (PQexitPipelineMode(conn) != 1) broken(texts.back());
-  if (failure != nullptr) {
-    const char* sqlstate = PQresultErrorField(failure.get(), PG_DIAG_SQLSTATE);
-    if (sqlstate != nullptr && (std::string_view(sqlstate) == "0A000" || std::string_view(sqlstate) == "26000")) {
-      Forget(failed_sql);
-    }
-    ThrowResultError(conn, failure.get(), failed_sql);
-  }
+  if (failure != nullptr) ThrowFailed(conn, failure.get(), failed_sql);
   return last.release();
 }
 
@@ -234,15 +234,7 @@ std::optional<std::size_t> PgStatementCache::Run(std::string_view sql, const PgP
                     : RunPipeline(conn, sql, &statement, &values));
   const ExecStatusType status = result != nullptr ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK) return ChangedRows(result.get());
-  if (status != PGRES_TUPLES_OK) {
-    const char* sqlstate = result != nullptr ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
-    // The statement changed under the cache (its result type after ALTER TABLE, or it
-    // was deallocated behind our back): prepare it afresh next time.
-    if (sqlstate != nullptr && (std::string_view(sqlstate) == "0A000" || std::string_view(sqlstate) == "26000")) {
-      Forget(sql);
-    }
-    ThrowResultError(conn, result.get(), sql);
-  }
+  if (status != PGRES_TUPLES_OK) ThrowFailed(conn, result.get(), sql);
 
   const int rows = PQntuples(result.get());
   if (extractions.empty()) return static_cast<std::size_t>(rows);  // Poco counts the rows it fetched

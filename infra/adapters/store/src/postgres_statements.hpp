@@ -50,8 +50,6 @@ class PgStatementCache {
 
   // Statements prepared on this connection so far (for tests: reuse means no new ones).
   std::uint64_t Prepared() const { return prepared_; }
-  // Round trips that carried queued statements (for tests).
-  std::uint64_t Pipelines() const { return pipelines_; }
 
  private:
   struct Hash {
@@ -80,6 +78,9 @@ class PgStatementCache {
   // `sql`'s prepared statement, preparing it first if needed.
   const Statement& Find(PGconn* conn, std::string_view sql);
   void Forget(std::string_view sql);
+  // Throws `result`'s error for `sql`, first forgetting `sql` if the server says its
+  // prepared statement is stale.
+  [[noreturn]] void ThrowFailed(PGconn* conn, const PGresult* result, std::string_view sql);
   // The session's connection; throws if it is down, or was replaced under queued statements.
   PGconn* Connection(std::string_view sql);
   // Sends the queued statements and then `sql` (if not empty) in one pipeline and reads
@@ -94,7 +95,6 @@ class PgStatementCache {
   std::uint64_t prepared_ = 0;
   std::vector<Deferred> deferred_;
   std::size_t deferred_bytes_ = 0;
-  std::uint64_t pipelines_ = 0;
   Poco::SharedPtr<PgRowExtractor> extractor_;
 };
 

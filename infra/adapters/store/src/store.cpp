@@ -174,11 +174,9 @@ struct Store::Impl {
     }
     // SET LOCAL (set_config's `true`): ends with the transaction, whatever way it ends.
     // Queued, it rides on the transaction's first statement instead of a round trip.
-    detail::PgStatementCache& statements = *lease.PgStatements();
-    statements.DiscardDeferred();  // none survive their transaction; this one starts clean
     if (durability == Durability::kLazy) {
       try {
-        statements.Defer("SELECT set_config('synchronous_commit', 'off', true)", detail::PgParams(0));
+        lease.PgStatements()->Defer("SELECT set_config('synchronous_commit', 'off', true)", detail::PgParams(0));
       } catch (const Poco::Exception& error) {
         detail::ThrowStoreError(error, "BEGIN");
       }

@@ -110,7 +110,6 @@ struct RelayStats {
   uint64_t deleted = 0;    // sent rows removed by retention
   uint64_t errors = 0;     // cycles that failed (store or broker unavailable)
   uint64_t notifications = 0;  // PostgreSQL notifications about this outbox received
-  uint64_t notified_cycles = 0;  // cycles started by a notification after foreign_grace
   uint64_t listen_errors = 0;  // LISTEN connections that failed or broke
 };
 

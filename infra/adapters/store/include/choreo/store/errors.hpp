@@ -20,8 +20,8 @@ class StoreError : public std::runtime_error {
 
 // A failure that may go away if the whole transaction is tried again: SQLite busy/locked,
 // PostgreSQL serialization failure (40001), deadlock (40P01), lost or refused connection
-// (08xxx, 57P0x), a transaction ended for idling (25P03), no free session in the pool. Derives from StoreError so a plain
-// `catch (const StoreError&)` still sees it.
+// (08xxx, 57P0x), a transaction ended for idling (25P03), no free session in the pool.
+// Derives from StoreError so a plain `catch (const StoreError&)` still sees it.
 class TransientStoreError : public StoreError {
  public:
   using StoreError::StoreError;
