@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -59,6 +61,43 @@ class NodeOutage {
   int node_;
   bool restored_ = false;
 };
+
+// What a stalled run looks like from outside, for the failure message: every queue of the
+// vhost (ready, unacked, consumers, leader, members online) from the first node whose
+// management API answers (node 1 may be the one taken away), and the log tails of every
+// process. A stall in CI is seen once; this is all there will be to go on.
+std::string Diagnose(const System& system, const testing::TestVhost& vhost, const std::vector<std::string>& names) {
+  std::string out = "queues of vhost " + vhost.Name() + ":\n";
+  std::string mgmt_urls = testing::RequireEnv("CHOREO_TEST_CLUSTER_MGMT_URLS");
+  bool listed = false;
+  for (std::size_t start = 0; start <= mgmt_urls.size() && !listed;) {
+    std::size_t comma = mgmt_urls.find(',', start);
+    if (comma == std::string::npos) comma = mgmt_urls.size();
+    testing::BrokerEndpoints node = vhost.Broker();
+    node.mgmt_url = mgmt_urls.substr(start, comma - start);
+    start = comma + 1;
+    try {
+      std::string body;
+      if (testing::ManagementRequest(node, "GET", "/api/queues/" + testing::UrlEncode(vhost.Name()), "", &body) != 200) {
+        continue;
+      }
+      for (const auto& q : nlohmann::json::parse(body)) {
+        out += "  " + q.value("name", std::string("?")) +
+               " ready=" + std::to_string(q.value("messages_ready", -1)) +
+               " unacked=" + std::to_string(q.value("messages_unacknowledged", -1)) +
+               " consumers=" + std::to_string(q.value("consumers", -1)) +
+               " leader=" + q.value("leader", q.value("node", std::string("?"))) +
+               " online=" + (q.contains("online") ? q["online"].dump() : std::string("?")) + "\n";
+      }
+      out += "  (from " + node.mgmt_url + ")\n";
+      listed = true;
+    } catch (const std::exception& e) {
+      out += "  " + node.mgmt_url + ": " + e.what() + "\n";
+    }
+  }
+  for (const auto& name : names) out += "--- " + name + " log:\n" + system.LogTail(name, 15);
+  return out;
+}
 
 // choreo-load against one gateway, as a child process; its exit status and report.
 class LoadRun {
@@ -155,12 +194,16 @@ TEST(ClusterE2E, OrdersThroughTwoGatewaysSurviveABrokerNodeAndAReplicaOfEveryWor
     return testing::WaitFor([&] { return watcher.Poll(10ms) >= n; }, timeout, 1ms);
   };
 
+  std::vector<std::string> processes = components;
+  for (const auto& c : components) processes.push_back(c + "#2");
+  auto diagnose = [&] { return Diagnose(system, vhost, processes) + first.Report() + second.Report(); };
+
   // Mid-run: node 1 is the first address of every client, so most connections die with it.
-  ASSERT_TRUE(settled_at_least(40, 90s)) << "orders do not settle before any fault";
+  ASSERT_TRUE(settled_at_least(40, 90s)) << "orders do not settle before any fault\n" << diagnose();
   NodeOutage outage(1);
-  ASSERT_TRUE(settled_at_least(80, 120s)) << "orders stopped settling with a broker node down";
+  ASSERT_TRUE(settled_at_least(80, 120s)) << "orders stopped settling with a broker node down\n" << diagnose();
   for (const auto& w : kWorkers) system.Kill(w + "#2", SIGKILL);
-  ASSERT_TRUE(settled_at_least(120, 120s)) << "orders stopped settling with one replica of each worker";
+  ASSERT_TRUE(settled_at_least(120, 120s)) << "orders stopped settling with one replica of each worker\n" << diagnose();
   outage.Restore();
 
   const int first_rc = first.Wait(6min);

@@ -123,6 +123,7 @@ void Session::OpenChannel() {
   CheckReply(amqp_get_rpc_reply(conn_), "opening channel");
   ++generation_;
   next_tag_ = 0;
+  nacked_ = false;
 }
 
 void Session::RestoreTopology() {
@@ -207,13 +208,7 @@ void Session::SendChannelCloseOk() {
 void Session::RecoverChannel(const ChannelClosedError& error) {
   try {
     SendChannelCloseOk();
-    // Frames rabbitmq-c queued while waiting for an RPC reply precede the close and
-    // belong to the old channel: settle them (confirms are real) before tags restart.
-    while (IsOpen() && amqp_frames_enqueued(conn_)) ReadFrame(milliseconds(0));
-    FailPending(error.ReplyCode(), error.what());
-    DropBuffered();
-    OpenChannel();
-    RestoreChannelState();
+    ReplaceChannel(error.ReplyCode(), error.what());
   } catch (const ServerClosedError& e) {
     LoseConnection(e.ReplyCode(), e.what());
   } catch (const ConnectionError& e) {
@@ -221,6 +216,43 @@ void Session::RecoverChannel(const ChannelClosedError& error) {
   } catch (const ChannelClosedError& e) {
     LoseConnection(e.ReplyCode(), e.what());
   }
+}
+
+// RabbitMQ 3.10's quorum-queue client can stay on a dead leader for the life of a
+// channel. A channel whose first publish to a quorum queue comes while the queue's record
+// still names a leader on a node that just died keeps asking that node, which is down, and
+// nacks every publish to the queue, long after a new leader was elected: nothing on the
+// channel ever updates its choice (rabbit_fifo_client, 3.10.8). A new channel reads the
+// queue's record afresh. So a nack, rare otherwise (a full queue with x-overflow
+// reject-publish), costs the channel: it is closed and opened again before the next
+// publish. Confirms still outstanding on it are reported failed, as on any lost channel;
+// consumers on it resume on the new one, their unacknowledged deliveries redelivered.
+void Session::ReopenChannelAfterNack() {
+  try {
+    amqp_channel_close(conn_, kChannel, AMQP_REPLY_SUCCESS);
+    CheckReply(amqp_get_rpc_reply(conn_), "closing a channel that had a publish nacked");
+    ReplaceChannel(0, "channel replaced after a nack");
+    log::Info("amqp channel replaced after a nacked publish",
+              {{"connection", options_.connection_name}, {"node", node_name_}});
+  } catch (const ServerClosedError& e) {
+    LoseConnection(e.ReplyCode(), e.what());
+  } catch (const ConnectionError& e) {
+    LoseConnection(0, e.what());
+  } catch (const ChannelClosedError& e) {
+    // The broker closed it first; the close-ok it expects is not worth a dialogue.
+    LoseConnection(e.ReplyCode(), e.what());
+  }
+}
+
+// The part every way of leaving a channel shares, once the old channel is closed.
+void Session::ReplaceChannel(uint16_t reply_code, const std::string& why) {
+  // Frames rabbitmq-c queued while waiting for an RPC reply precede the close and belong
+  // to the old channel: settle them (confirms are real) before tags restart.
+  while (IsOpen() && amqp_frames_enqueued(conn_)) ReadFrame(milliseconds(0));
+  FailPending(reply_code, why);
+  DropBuffered();
+  OpenChannel();
+  RestoreChannelState();
 }
 
 void Session::EnsureOpen() {

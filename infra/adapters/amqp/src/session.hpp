@@ -86,6 +86,8 @@ class Session {
   void CloseQuietly() noexcept;
   void LoseConnection(uint16_t reply_code, const std::string& why) noexcept;
   void RecoverChannel(const ChannelClosedError& error);
+  void ReopenChannelAfterNack();
+  void ReplaceChannel(uint16_t reply_code, const std::string& why);
   void SendChannelCloseOk();
   void ChangeBinding(const BindingSpec& spec, bool bind);
   template <class F>
@@ -124,6 +126,7 @@ class Session {
   PublisherOptions publisher_options_;
   uint64_t last_seq_ = 0;
   uint64_t next_tag_ = 0;
+  bool nacked_ = false;  // a nack arrived on this channel: it is replaced before the next publish
   std::deque<Pending> pending_;
   std::vector<PublishResult> results_;
   Pool scratch_;

@@ -41,6 +41,7 @@ uint64_t Session::Publish(const std::string& exchange, const std::string& routin
   const auto deadline = std::chrono::steady_clock::now() + publisher_options_.window_timeout;
   for (;;) {
     EnsureOpen();
+    if (nacked_) ReopenChannelAfterNack();  // see there; may lose the connection
     while (IsOpen() && pending_.size() >= publisher_options_.window) {
       if (std::chrono::steady_clock::now() >= deadline) {
         const std::string why = "no room in the confirm window for " +
@@ -83,6 +84,7 @@ void Session::OnConfirm(uint64_t tag, bool multiple, bool nack) {
     if (p.returned) return;  // the return already said why; its ack adds nothing
     p.result.outcome = nack ? PublishOutcome::kNacked : PublishOutcome::kConfirmed;
   };
+  if (nack) nacked_ = true;
   if (multiple) {
     // tag 0 with multiple means "everything outstanding" (AMQP 0-9-1 basic.ack).
     for (Pending& p : pending_) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -20,6 +21,8 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "it_support.hpp"
 #include "choreo/testing/testing.hpp"
@@ -50,6 +53,29 @@ std::string Ctl(const std::string& args) {
   const int status = pclose(pipe);
   if (status != 0) throw std::runtime_error("'" + cmd + "' failed with status " + std::to_string(status));
   return out;
+}
+
+// The comma-separated list in `name`, split.
+std::vector<std::string> ListFromEnv(const char* name) {
+  std::vector<std::string> items;
+  std::istringstream list(choreo::testing::RequireEnv(name));
+  for (std::string item; std::getline(list, item, ',');) items.push_back(item);
+  return items;
+}
+
+// The 1-based number of the node that leads quorum queue `queue` (vhost "/"), as the
+// management API of node `asked` reports it, or 0 when it names none.
+int LeaderOf(const std::string& queue, int asked) {
+  choreo::testing::BrokerEndpoints node{ClusterUrls(), ListFromEnv("CHOREO_TEST_CLUSTER_MGMT_URLS").at(asked - 1)};
+  std::string body;
+  if (choreo::testing::ManagementRequest(node, "GET", "/api/queues/%2F/" + queue, "", &body) != 200) return 0;
+  const nlohmann::json info = nlohmann::json::parse(body);
+  if (!info.contains("leader") || !info["leader"].is_string()) return 0;  // null while it has none
+  const std::string leader = info["leader"];  // "<name><N>@host"
+  const std::size_t at = leader.find('@');
+  std::size_t digits = at;
+  while (digits > 0 && digits != std::string::npos && std::isdigit(static_cast<unsigned char>(leader[digits - 1]))) --digits;
+  return at == std::string::npos || digits == at ? 0 : std::stoi(leader.substr(digits, at - digits));
 }
 
 // Node names that node `seen_by` sees running.
@@ -278,6 +304,81 @@ TEST_F(Failover, ConfirmedMessagesSurviveTheDeathOfTheirNode) {
             << " confirms, " << confirmed_while_down << " confirmed while it was down; publisher went to " << publisher_survivor << ", consumer to "
             << consumer_survivor << "; " << republished << " publishes came back unconfirmed and were "
             << "republished; consumed " << consumed_ids.size() << " distinct; " << took.count() << " ms\n";
+}
+
+// Nodes killed by a test and started again however it ends, so that later tests find the
+// cluster whole.
+class Outage {
+ public:
+  void Kill(int node) {
+    Ctl("kill " + std::to_string(node));
+    down_.insert(node);
+  }
+  // Started and seen running by itself together with every node not down.
+  bool Restore(int node) {
+    Ctl("start " + std::to_string(node));
+    down_.erase(node);
+    const int expected = kClusterSize - static_cast<int>(down_.size());
+    return WaitFor([&] { return RunningNodes(node) == expected; }, seconds(60), milliseconds(500));
+  }
+  ~Outage() {
+    for (int node : std::set<int>(down_)) {
+      try {
+        Restore(node);
+      } catch (...) {
+        // A destructor must not throw; the next test's set-up reports a broken cluster.
+      }
+    }
+  }
+
+ private:
+  std::set<int> down_;
+};
+
+// RabbitMQ 3.10's quorum-queue client sticks to the leader a queue's record named when a
+// channel first published to it: with that node down, every publish to the queue on that
+// channel is nacked, even after another leader is elected. The record keeps naming the
+// dead leader while the queue has no quorum, so: kill the leader's node and one more, let
+// the third node's channel publish (nacked: no quorum), start the second node again (a
+// new leader) and publish on the same Connection. It must be confirmed: the Connection
+// replaced the channel after the nack. Without that, the second publish is nacked too.
+TEST_F(Failover, APublishNackedWhileAQueueHadNoLeaderDoesNotDoomTheNextOnes) {
+  const std::vector<std::string> items = ListFromEnv("CHOREO_TEST_CLUSTER_AMQP_URLS");
+  ASSERT_EQ(items.size(), static_cast<std::size_t>(kClusterSize));
+  const std::string queue = choreo::testing::UniqueName("failover-nack");
+  {
+    Connection setup(ClusterOptions(items[0], "failover-nack-setup"));
+    setup.DeclareQueue(QueueSpec::Quorum(queue));
+  }
+  int leader = 0;
+  ASSERT_TRUE(WaitFor([&] { return (leader = LeaderOf(queue, 1)) != 0; }, seconds(10), milliseconds(100)));
+  const int second = leader % kClusterSize + 1;    // killed with the leader, started again first
+  const int survivor = second % kClusterSize + 1;  // where the publisher stays throughout
+
+  // One URL: the publisher stays on the survivor, which keeps running.
+  Connection conn(ClusterOptions(items[survivor - 1], "failover-nack-publisher"));
+  Publisher publisher(conn);
+  auto publish = [&](const std::string& id) {
+    publisher.Publish("", queue, TextMessage(id, "body of " + id));
+    std::vector<PublishResult> results = publisher.WaitForConfirms(seconds(30));
+    return results.empty() ? std::string("no answer") : std::string(ToString(results.front().outcome));
+  };
+
+  Outage outage;
+  outage.Kill(leader);
+  outage.Kill(second);
+  EXPECT_EQ(publish("while-without-quorum"), "nacked") << "the premise: a queue without quorum refuses";
+
+  ASSERT_TRUE(outage.Restore(second)) << "node " << second << " did not come back";
+  int new_leader = 0;
+  ASSERT_TRUE(WaitFor([&] { return (new_leader = LeaderOf(queue, survivor)) != 0 && new_leader != leader; },
+                      seconds(60), milliseconds(250)))
+      << "queue " << queue << " got no new leader; still " << new_leader;
+  EXPECT_EQ(publish("after-the-election"), "confirmed")
+      << "node " << new_leader << " leads the queue now, but the channel that saw the nack still refuses";
+  EXPECT_TRUE(outage.Restore(leader)) << "node " << leader << " did not rejoin the cluster";
+  EXPECT_EQ(conn.InspectQueue(queue).message_count, 1u) << "the confirmed message is in the queue";
+  conn.DeleteQueue(queue);
 }
 
 TEST_F(Failover, ConnectsPastDeadAddressesAtTheHeadOfTheList) {
