@@ -90,21 +90,33 @@ struct Relay::Impl {
 
   struct Counters {
     std::atomic<uint64_t> cycles{0}, published{0}, confirmed{0}, returned{0}, nacked{0}, refused{0}, unknown{0},
-        deleted{0}, errors{0}, notifications{0}, listen_errors{0};
+        deleted{0}, errors{0}, notifications{0}, listen_errors{0}, connects{0};
   } counters;
 
   void Hook(RelayStage stage) {
     if (options.stage_hook) options.stage_hook(stage);
   }
 
+  // Connections opened before the current one, with the reconnects each made inside.
+  uint64_t connects_before = 0;
+
   void EnsureConnected() {
-    if (connection) return;
+    if (connection) {
+      // rabbitmq-c answers heartbeats only inside its own calls, and an idle relay makes
+      // none: unserviced, the connection is dropped by the broker after two missed
+      // heartbeats, and the next publish pays for a reconnect. Every cycle (at least one
+      // per sweep_interval) services it; this never blocks or throws.
+      connection->Service();
+      return;
+    }
     connection = std::make_unique<amqp::Connection>(options.amqp);
+    ++connects_before;
     if (options.declare) options.declare(*connection);
     publisher = std::make_unique<amqp::Publisher>(*connection, amqp::PublisherOptions{.window = options.window});
   }
 
   void DropConnection() {
+    if (connection) connects_before += connection->Reconnects();
     publisher.reset();
     connection.reset();
   }
@@ -285,6 +297,7 @@ struct Relay::Impl {
       DropConnection();
       throw;
     }
+    counters.connects = connects_before + (connection ? connection->Reconnects() : 0);
     if (claimed > 0) Hook(RelayStage::kMarked);
     counters.confirmed += result.sent.size();
     MaybeCleanup();
@@ -452,7 +465,7 @@ std::size_t Relay::RunOnce() { return impl_->Cycle(); }
 RelayStats Relay::Stats() const {
   const auto& c = impl_->counters;
   return RelayStats{c.cycles,  c.published, c.confirmed, c.returned,      c.nacked,          c.refused,
-                    c.unknown, c.deleted,   c.errors,    c.notifications, c.listen_errors};
+                    c.unknown, c.deleted,   c.errors,    c.notifications, c.listen_errors, c.connects};
 }
 
 }  // namespace choreo::outbox

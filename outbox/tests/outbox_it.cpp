@@ -227,6 +227,28 @@ TEST_P(OutboxTest, BackgroundRelayIsWokenByNotify) {
   relay.Stop();
 }
 
+// A relay idle for longer than the broker's heartbeat timeout still has its connection:
+// the next publish goes out on it, without a reconnect.
+TEST_P(OutboxTest, AnIdleRelayKeepsItsBrokerConnection) {
+  RelayOptions o = Options();
+  o.amqp.heartbeat_seconds = 1;  // the broker drops a connection silent for about 2 s
+  o.sweep_interval = 200ms;
+  Relay relay(*store_, o);
+  relay.Start();
+  AppendOne(Msg("before-idle"));
+  relay.Notify();
+  ASSERT_EQ(Consume(queue_, 1, 5s), std::vector<std::string>{"before-idle"});
+  ASSERT_EQ(relay.Stats().connects, 1u);
+  // Idle: 30 sweeps of 200 ms, about 6 s, three times the heartbeat timeout.
+  const uint64_t cycles = relay.Stats().cycles;
+  ASSERT_TRUE(testing::WaitFor([&] { return relay.Stats().cycles >= cycles + 30; }, 20s, 50ms));
+  AppendOne(Msg("after-idle"));
+  relay.Notify();
+  EXPECT_EQ(Consume(queue_, 1, 10s), std::vector<std::string>{"after-idle"});
+  EXPECT_EQ(relay.Stats().connects, 1u) << "the broker dropped the idle relay's connection";
+  relay.Stop();
+}
+
 TEST_P(OutboxTest, RetentionDeletesOnlySentRows) {
   AppendOne(Msg("sent-1"));
   Relay relay(*store_, Options());

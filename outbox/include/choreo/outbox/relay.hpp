@@ -111,6 +111,7 @@ struct RelayStats {
   uint64_t errors = 0;     // cycles that failed (store or broker unavailable)
   uint64_t notifications = 0;  // PostgreSQL notifications about this outbox received
   uint64_t listen_errors = 0;  // LISTEN connections that failed or broke
+  uint64_t connects = 0;  // broker connections opened, the first included (reconnects show here)
 };
 
 class Relay {
