@@ -105,7 +105,7 @@ rabbit_env() {
   export RABBITMQ_CONFIG_FILE="$RABBIT_DIR/rabbitmq"
   export RABBITMQ_ADVANCED_CONFIG_FILE="$RABBIT_DIR/advanced.config"
   export RABBITMQ_ENABLED_PLUGINS_FILE="$RABBIT_DIR/enabled_plugins"
-  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} ${CHOREO_RABBIT_ERL_ARGS:-}"
   export ERL_EPMD_ADDRESS=127.0.0.1
 }
 

@@ -1,5 +1,8 @@
 #include "consume_stage.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include "choreo/log/log.hpp"
 #include "choreo/topology/declare.hpp"
 
@@ -35,18 +38,65 @@ void ConsumeStage::Connect(bool probe) {
 
 void ConsumeStage::Disconnect(bool broker_lost) {
   if (broker_lost) broker_connected_ = false;
+  // Best effort: on a lost connection they go nowhere, and the broker redelivers them to
+  // be caught by the inbox.
+  SendHeld();
   consumer_.reset();
   connection_.reset();
 }
 
 std::vector<amqp::Delivery> ConsumeStage::NextBatch() {
-  std::optional<amqp::Delivery> first = consumer_->Next(options_.poll_interval);
-  if (!first) return {};
+  std::chrono::milliseconds wait = options_.poll_interval;
+  if (held_) {
+    const auto due = held_since_ + options_.ack_delay;
+    const auto now = std::chrono::steady_clock::now();
+    // Also when half the prefetch window is held: the broker sends no more past it.
+    if (now >= due || held_count_ * 2 >= options_.prefetch) {
+      SendHeld();
+    } else {
+      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(due - now));
+    }
+  }
+  std::optional<amqp::Delivery> first = consumer_->Next(wait);
+  if (!first) {
+    SendHeld();  // nothing came while they were held: they are due
+    return {};
+  }
   return TakeBatch(std::move(*first), probing_ ? 1 : options_.batch_size,
                    [this] { return consumer_->Next(std::chrono::milliseconds(0)); });
 }
 
-void ConsumeStage::Ack(const amqp::Delivery& delivery, bool multiple) { consumer_->Ack(delivery, multiple); }
+void ConsumeStage::Ack(const amqp::Delivery& delivery, bool multiple) {
+  if (options_.ack_delay.count() == 0 || probing_) {
+    if (consumer_->Ack(delivery, multiple)) ++ack_frames_;
+    return;
+  }
+  if (held_ && held_->generation != delivery.generation) held_.reset();  // an older channel's
+  if (!held_) {
+    held_since_ = std::chrono::steady_clock::now();
+    held_count_ = 0;
+  }
+  if (!held_ || delivery.delivery_tag > held_->delivery_tag) {
+    amqp::Delivery tag;  // only what an ack reads: no body kept
+    tag.delivery_tag = delivery.delivery_tag;
+    tag.generation = delivery.generation;
+    held_ = std::move(tag);
+  }
+  ++held_count_;
+}
+
+void ConsumeStage::SendHeld() noexcept {
+  if (!held_) return;
+  amqp::Delivery through = std::move(*held_);
+  held_.reset();
+  held_count_ = 0;
+  if (!consumer_) return;
+  try {
+    if (consumer_->Ack(through, /*multiple=*/true)) ++ack_frames_;
+  } catch (...) {
+    // A lost connection: the broker redelivers them, the inbox catches them.
+  }
+}
 
 void ConsumeStage::Return(const amqp::Delivery& delivery) { consumer_->Nack(delivery, /*requeue=*/true); }
 

@@ -5,6 +5,12 @@
 // waiting, up to batch_size: batches grow with load and cost no latency when idle. A
 // half-open circuit's probe consumes with prefetch 1 and takes one delivery at a time.
 //
+// Acks are held up to ack_delay and go out as one multiple-ack (see WorkerOptions). That
+// is safe only because the pipeline settles every delivery of a batch (ack, return or
+// retry copy) before it asks for the next batch: a multiple-ack through the highest held
+// tag then covers nothing still in work. So held acks are sent only from NextBatch and
+// Disconnect, never in the middle of a batch.
+//
 // Used by the consuming thread only (rabbitmq-c: one connection per thread), except
 // BrokerConnected and WaitUntilConnected.
 #include <atomic>
@@ -36,6 +42,7 @@ struct ConsumeOptions {
   uint16_t prefetch = 256;
   std::size_t batch_size = 64;
   std::chrono::milliseconds poll_interval{200};
+  std::chrono::milliseconds ack_delay{0};
 };
 
 class ConsumeStage {
@@ -52,9 +59,14 @@ class ConsumeStage {
   bool Connected() const { return connection_ != nullptr; }
   bool Probing() const { return probing_; }
 
-  // The next batch (see above); empty when nothing arrived within poll_interval.
+  // The next batch (see above); empty when nothing arrived within poll_interval. Sends
+  // the held acks that are due first, and waits no longer than until the rest are.
   std::vector<amqp::Delivery> NextBatch();
+  // Held (see above) unless ack_delay is 0 or a probe runs; `multiple` changes nothing
+  // then, since held acks go out as a multiple-ack anyway.
   void Ack(const amqp::Delivery& delivery, bool multiple = false);
+  // Ack frames sent to the broker so far (a held run of acks counts once).
+  uint64_t AckFrames() const { return ack_frames_; }
   // Back to the queue as it is (no attempt spent).
   void Return(const amqp::Delivery& delivery);
   // Services heartbeats while the consuming thread is busy elsewhere.
@@ -70,6 +82,12 @@ class ConsumeStage {
   std::unique_ptr<amqp::Connection> connection_;
   std::unique_ptr<amqp::Consumer> consumer_;
   bool probing_ = false;
+  // Held acks: the highest tag handled, of which channel generation, since when, how many.
+  std::optional<amqp::Delivery> held_;
+  std::chrono::steady_clock::time_point held_since_;
+  std::size_t held_count_ = 0;
+  uint64_t ack_frames_ = 0;
+  void SendHeld() noexcept;
   std::atomic<bool> broker_connected_{false};
   std::mutex ready_mutex_;
   std::condition_variable ready_cv_;

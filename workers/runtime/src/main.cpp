@@ -13,6 +13,8 @@ int Main(int argc, char** argv, std::string name, const std::function<void(confi
       .Add("http-port", "CHOREO_HTTP_PORT", "-1", "port of /healthz, /readyz, /metrics on 127.0.0.1 (-1: off)")
       .Add("prefetch", "CHOREO_PREFETCH", "256", "unacknowledged deliveries in flight")
       .Add("batch-size", "CHOREO_BATCH_SIZE", "64", "deliveries per store transaction (at most)")
+      .Add("ack-delay", "CHOREO_ACK_DELAY", "20ms",
+           "handled deliveries are acknowledged together at most this late (0ms: each at once)")
       .Add("effect-concurrency", "CHOREO_EFFECT_CONCURRENCY", "16",
            "effects (provider calls) of one batch run at once")
       .Add("max-retries", "CHOREO_MAX_RETRIES", "4", "retries of a failing message before it is dead-lettered")
@@ -42,6 +44,7 @@ int Main(int argc, char** argv, std::string name, const std::function<void(confi
              options.prefetch = static_cast<uint16_t>(flags.GetInt("prefetch"));
              options.batch_size = static_cast<std::size_t>(flags.GetInt("batch-size"));
              options.effect_concurrency = static_cast<std::size_t>(flags.GetInt("effect-concurrency"));
+             options.ack_delay = flags.GetDuration("ack-delay");
              options.max_retries = static_cast<int>(flags.GetInt("max-retries"));
              options.limits.max_bytes = static_cast<std::size_t>(flags.GetInt("max-message-bytes"));
              options.limits.max_depth = static_cast<int>(flags.GetInt("max-json-depth"));

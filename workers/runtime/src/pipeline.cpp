@@ -32,6 +32,7 @@ void PipelineOptions::Validate() const {
   if (batch_size > prefetch) throw std::invalid_argument("worker: batch_size must not exceed prefetch");
   if (max_retries < 0) throw std::invalid_argument("worker: max_retries must not be negative");
   if (poll_interval.count() <= 0) throw std::invalid_argument("worker: poll_interval must be positive");
+  if (ack_delay.count() < 0) throw std::invalid_argument("worker: ack_delay must not be negative");
   if (effect_concurrency == 0) throw std::invalid_argument("worker: effect_concurrency must be at least 1");
   limits.Validate();
   circuit.Validate();
@@ -60,7 +61,8 @@ struct Pipeline::Impl {
                  .queue = handlers.Topology().work.name,
                  .prefetch = options.prefetch,
                  .batch_size = options.batch_size,
-                 .poll_interval = options.poll_interval}),
+                 .poll_interval = options.poll_interval,
+                 .ack_delay = options.ack_delay}),
         telemetry(options.name, metrics::Registry::Default()),
         failures({.amqp = host.BrokerOptions("failures"), .worker = options.name,
                   .work_queue = handlers.Topology().work.name},

@@ -24,6 +24,7 @@ PipelineOptions PipelinePart(const WorkerOptions& o) {
           .batch_size = o.batch_size,
           .max_retries = o.max_retries,
           .poll_interval = o.poll_interval,
+          .ack_delay = o.ack_delay,
           .effect_concurrency = o.effect_concurrency,
           .limits = o.limits,
           .circuit = o.circuit,

@@ -1,0 +1,105 @@
+// The consume stage's held acks against a real broker: deliveries handled one at a time
+// are acknowledged by few multiple-acks, every one of them reaches the broker (nothing
+// comes back when the stage disconnects), and a held ack goes out once nothing else
+// arrives, without waiting for the next delivery.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "choreo/amqp/connection.hpp"
+#include "choreo/amqp/publisher.hpp"
+#include "choreo/testing/testing.hpp"
+#include "consume_stage.hpp"
+
+namespace choreo::worker::detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ConsumeAcks : public ::testing::Test {
+ protected:
+  ConsumeAcks() : vhost_("consume-acks") {}
+
+  ConsumeOptions Options(std::chrono::milliseconds ack_delay) {
+    return {.amqp = {.url = vhost_.AmqpUrl(), .connection_name = "consume-acks"},
+            .queue = "shipping",  // a work queue of the topology Connect declares
+            .prefetch = 256,
+            .batch_size = 1,  // one delivery per turn: a paced load, every ack on its own
+            .poll_interval = 200ms,
+            .ack_delay = ack_delay};
+  }
+
+  void Publish(int n) {
+    amqp::Connection connection({.url = vhost_.AmqpUrl(), .connection_name = "consume-acks-publisher"});
+    amqp::Publisher publisher(connection);
+    for (int i = 0; i < n; ++i) {
+      publisher.Publish("", "shipping", {.body = "{}", .message_id = "m-" + std::to_string(i)});
+    }
+    std::size_t confirmed = 0;
+    for (const auto& r : publisher.WaitForConfirms(10s)) confirmed += r.outcome == amqp::PublishOutcome::kConfirmed;
+    ASSERT_EQ(confirmed, static_cast<std::size_t>(n));
+  }
+
+  // Handles `n` deliveries one per turn, acking each as the pipeline does.
+  void HandleOneByOne(ConsumeStage& stage, int n) {
+    int handled = 0;
+    ASSERT_TRUE(testing::WaitFor(
+        [&] {
+          for (const amqp::Delivery& d : stage.NextBatch()) {
+            stage.Ack(d);
+            ++handled;
+          }
+          return handled >= n;
+        },
+        20s, 0ms));
+  }
+
+  // Messages ready in the queue, seen from another connection.
+  uint32_t Ready() {
+    amqp::Connection connection({.url = vhost_.AmqpUrl(), .connection_name = "consume-acks-inspect"});
+    return connection.InspectQueue("shipping").message_count;
+  }
+
+  testing::TestVhost vhost_;
+};
+
+TEST_F(ConsumeAcks, DeliveriesHandledOneByOneAreAckedTogetherAndNoneComesBack) {
+  constexpr int kMessages = 40;
+  ConsumeStage stage(Options(1000ms));  // longer than the whole run: only the half-window rule and the end send
+  stage.Connect(false);
+  Publish(kMessages);
+  HandleOneByOne(stage, kMessages);
+  EXPECT_LE(stage.AckFrames(), 2u) << "40 deliveries handled one at a time took as many ack frames";
+  stage.Disconnect(false);
+  EXPECT_EQ(Ready(), 0u) << "an ack held by the stage never reached the broker: its delivery came back";
+}
+
+TEST_F(ConsumeAcks, WithoutADelayEveryAckGoesOutAtOnce) {
+  constexpr int kMessages = 10;
+  ConsumeStage stage(Options(0ms));
+  stage.Connect(false);
+  Publish(kMessages);
+  HandleOneByOne(stage, kMessages);
+  EXPECT_EQ(stage.AckFrames(), static_cast<uint64_t>(kMessages));
+  stage.Disconnect(false);
+  EXPECT_EQ(Ready(), 0u);
+}
+
+TEST_F(ConsumeAcks, AHeldAckGoesOutWhenNothingElseArrives) {
+  ConsumeStage stage(Options(50ms));
+  stage.Connect(false);
+  Publish(1);
+  HandleOneByOne(stage, 1);
+  EXPECT_EQ(stage.AckFrames(), 0u) << "held, not sent at once";
+  // The next turn finds nothing and sends it, within the delay rather than the poll interval.
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(stage.NextBatch().empty());
+  EXPECT_EQ(stage.AckFrames(), 1u);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 190ms) << "waited the whole poll interval";
+  // And it reached the broker: nothing comes back when the connection goes.
+  stage.Disconnect(true);
+  EXPECT_EQ(Ready(), 0u);
+}
+
+}  // namespace
+}  // namespace choreo::worker::detail
