@@ -38,9 +38,11 @@ void ConsumeStage::Connect(bool probe) {
 
 void ConsumeStage::Disconnect(bool broker_lost) {
   if (broker_lost) broker_connected_ = false;
-  // Best effort: on a lost connection they go nowhere, and the broker redelivers them to
-  // be caught by the inbox.
-  SendHeld();
+  // Not sent: a broker error can end a batch half-way, and a multiple-ack then could cover
+  // a delivery not yet settled. The broker redelivers them; the inbox catches them.
+  // Callers at a batch boundary send them first (SendHeldAcks).
+  held_.reset();
+  held_count_ = 0;
   consumer_.reset();
   connection_.reset();
 }
@@ -52,14 +54,14 @@ std::vector<amqp::Delivery> ConsumeStage::NextBatch() {
     const auto now = std::chrono::steady_clock::now();
     // Also when half the prefetch window is held: the broker sends no more past it.
     if (now >= due || held_count_ * 2 >= options_.prefetch) {
-      SendHeld();
+      SendHeldAcks();
     } else {
       wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(due - now));
     }
   }
   std::optional<amqp::Delivery> first = consumer_->Next(wait);
   if (!first) {
-    SendHeld();  // nothing came while they were held: they are due
+    SendHeldAcks();  // nothing came while they were held: they are due
     return {};
   }
   return TakeBatch(std::move(*first), probing_ ? 1 : options_.batch_size,
@@ -85,7 +87,7 @@ void ConsumeStage::Ack(const amqp::Delivery& delivery, bool multiple) {
   ++held_count_;
 }
 
-void ConsumeStage::SendHeld() noexcept {
+void ConsumeStage::SendHeldAcks() noexcept {
   if (!held_) return;
   amqp::Delivery through = std::move(*held_);
   held_.reset();

@@ -9,7 +9,9 @@
 // is safe only because the pipeline settles every delivery of a batch (ack, return or
 // retry copy) before it asks for the next batch: a multiple-ack through the highest held
 // tag then covers nothing still in work. So held acks are sent only from NextBatch and
-// Disconnect, never in the middle of a batch.
+// from SendHeldAcks at a batch boundary, never in the middle of a batch; Disconnect,
+// which a broker error can call half-way through one, drops them (redelivered, caught by
+// the inbox).
 //
 // Used by the consuming thread only (rabbitmq-c: one connection per thread), except
 // BrokerConnected and WaitUntilConnected.
@@ -65,6 +67,8 @@ class ConsumeStage {
   // Held (see above) unless ack_delay is 0 or a probe runs; `multiple` changes nothing
   // then, since held acks go out as a multiple-ack anyway.
   void Ack(const amqp::Delivery& delivery, bool multiple = false);
+  // Sends the held acks now. Only between batches (see above). Never throws.
+  void SendHeldAcks() noexcept;
   // Ack frames sent to the broker so far (a held run of acks counts once).
   uint64_t AckFrames() const { return ack_frames_; }
   // Back to the queue as it is (no attempt spent).
@@ -87,7 +91,6 @@ class ConsumeStage {
   std::chrono::steady_clock::time_point held_since_;
   std::size_t held_count_ = 0;
   uint64_t ack_frames_ = 0;
-  void SendHeld() noexcept;
   std::atomic<bool> broker_connected_{false};
   std::mutex ready_mutex_;
   std::condition_variable ready_cv_;

@@ -98,6 +98,7 @@ struct Pipeline::Impl {
     if (!until) return false;
     if (consume.Connected()) {
       log::Info("pausing consumption while a circuit is open", {{"worker", options.name}});
+      consume.SendHeldAcks();  // between batches: every delivery handed out is settled
       consume.Disconnect(/*broker_lost=*/false);
     }
     while (Clock::now() < *until && !Stopping()) {
@@ -115,7 +116,10 @@ struct Pipeline::Impl {
       try {
         if (HoldForOpenCircuits()) continue;
         // Half-open: reconnect with prefetch 1 for the probe; closed again: full prefetch.
-        if (consume.Connected() && consume.Probing() != circuits.Probing()) consume.Disconnect(false);
+        if (consume.Connected() && consume.Probing() != circuits.Probing()) {
+          consume.SendHeldAcks();  // between batches, as above
+          consume.Disconnect(false);
+        }
         if (!consume.Connected()) consume.Connect(circuits.Probing());
         backoff = std::chrono::milliseconds(100);
         std::vector<amqp::Delivery> batch = consume.NextBatch();
@@ -140,6 +144,7 @@ struct Pipeline::Impl {
       }
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
+    consume.SendHeldAcks();  // stopping between batches: the last one is settled
     consume.Disconnect();
   }
 
