@@ -205,10 +205,13 @@ void Session::SendChannelCloseOk() {
               "acknowledging channel close");
 }
 
-void Session::RecoverChannel(const ChannelClosedError& error) {
+// Runs `op`, which replaces the channel; when that fails too (the connection broke, or
+// the broker closed the new channel or the old one first) the connection is dropped and
+// the next call reconnects.
+template <class F>
+void Session::ReplaceOrLoseConnection(F&& op) {
   try {
-    SendChannelCloseOk();
-    ReplaceChannel(error.ReplyCode(), error.what());
+    op();
   } catch (const ServerClosedError& e) {
     LoseConnection(e.ReplyCode(), e.what());
   } catch (const ConnectionError& e) {
@@ -216,6 +219,13 @@ void Session::RecoverChannel(const ChannelClosedError& error) {
   } catch (const ChannelClosedError& e) {
     LoseConnection(e.ReplyCode(), e.what());
   }
+}
+
+void Session::RecoverChannel(const ChannelClosedError& error) {
+  ReplaceOrLoseConnection([&] {
+    SendChannelCloseOk();
+    ReplaceChannel(error.ReplyCode(), error.what());
+  });
 }
 
 // RabbitMQ 3.10's quorum-queue client can stay on a dead leader for the life of a
@@ -228,20 +238,13 @@ void Session::RecoverChannel(const ChannelClosedError& error) {
 // publish. Confirms still outstanding on it are reported failed, as on any lost channel;
 // consumers on it resume on the new one, their unacknowledged deliveries redelivered.
 void Session::ReopenChannelAfterNack() {
-  try {
+  ReplaceOrLoseConnection([&] {
     amqp_channel_close(conn_, kChannel, AMQP_REPLY_SUCCESS);
     CheckReply(amqp_get_rpc_reply(conn_), "closing a channel that had a publish nacked");
     ReplaceChannel(0, "channel replaced after a nack");
     log::Info("amqp channel replaced after a nacked publish",
               {{"connection", options_.connection_name}, {"node", node_name_}});
-  } catch (const ServerClosedError& e) {
-    LoseConnection(e.ReplyCode(), e.what());
-  } catch (const ConnectionError& e) {
-    LoseConnection(0, e.what());
-  } catch (const ChannelClosedError& e) {
-    // The broker closed it first; the close-ok it expects is not worth a dialogue.
-    LoseConnection(e.ReplyCode(), e.what());
-  }
+  });
 }
 
 // The part every way of leaving a channel shares, once the old channel is closed.

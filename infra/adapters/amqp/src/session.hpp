@@ -88,6 +88,8 @@ class Session {
   void RecoverChannel(const ChannelClosedError& error);
   void ReopenChannelAfterNack();
   void ReplaceChannel(uint16_t reply_code, const std::string& why);
+  template <class F>
+  void ReplaceOrLoseConnection(F&& op);
   void SendChannelCloseOk();
   void ChangeBinding(const BindingSpec& spec, bool bind);
   template <class F>
