@@ -68,29 +68,22 @@ class NodeOutage {
 // process. A stall in CI is seen once; this is all there will be to go on.
 std::string Diagnose(const System& system, const testing::TestVhost& vhost, const std::vector<std::string>& names) {
   std::string out = "queues of vhost " + vhost.Name() + ":\n";
-  std::string mgmt_urls = testing::RequireEnv("CHOREO_TEST_CLUSTER_MGMT_URLS");
-  bool listed = false;
-  for (std::size_t start = 0; start <= mgmt_urls.size() && !listed;) {
-    std::size_t comma = mgmt_urls.find(',', start);
-    if (comma == std::string::npos) comma = mgmt_urls.size();
-    testing::BrokerEndpoints node = vhost.Broker();
-    node.mgmt_url = mgmt_urls.substr(start, comma - start);
-    start = comma + 1;
+  for (const testing::BrokerEndpoints& node : testing::TestClusterNodes()) {
     try {
       std::string body;
       if (testing::ManagementRequest(node, "GET", "/api/queues/" + testing::UrlEncode(vhost.Name()), "", &body) != 200) {
         continue;
       }
+      // As the API gives it: a queue without a leader has "leader": null, a stalled one
+      // may lack counters.
+      auto field = [](const nlohmann::json& q, const char* key) { return q.contains(key) ? q[key].dump() : "?"; };
       for (const auto& q : nlohmann::json::parse(body)) {
-        out += "  " + q.value("name", std::string("?")) +
-               " ready=" + std::to_string(q.value("messages_ready", -1)) +
-               " unacked=" + std::to_string(q.value("messages_unacknowledged", -1)) +
-               " consumers=" + std::to_string(q.value("consumers", -1)) +
-               " leader=" + q.value("leader", q.value("node", std::string("?"))) +
-               " online=" + (q.contains("online") ? q["online"].dump() : std::string("?")) + "\n";
+        out += "  " + field(q, "name") + " ready=" + field(q, "messages_ready") +
+               " unacked=" + field(q, "messages_unacknowledged") + " consumers=" + field(q, "consumers") +
+               " leader=" + field(q, "leader") + " online=" + field(q, "online") + "\n";
       }
       out += "  (from " + node.mgmt_url + ")\n";
-      listed = true;
+      break;
     } catch (const std::exception& e) {
       out += "  " + node.mgmt_url + ": " + e.what() + "\n";
     }

@@ -101,10 +101,28 @@ std::string UrlEncode(std::string_view segment) {
 BrokerEndpoints TestNode() { return {RequireEnv("CHOREO_TEST_AMQP_URL"), RequireEnv("CHOREO_TEST_MGMT_URL")}; }
 
 std::optional<BrokerEndpoints> TestCluster() {
+  const std::vector<BrokerEndpoints> nodes = TestClusterNodes();
+  if (nodes.empty()) return std::nullopt;
+  return BrokerEndpoints{RequireEnv("CHOREO_TEST_CLUSTER_AMQP_URLS"), nodes.front().mgmt_url};
+}
+
+std::vector<BrokerEndpoints> TestClusterNodes() {
   const char* urls = std::getenv("CHOREO_TEST_CLUSTER_AMQP_URLS");
-  if (urls == nullptr || *urls == '\0') return std::nullopt;
-  std::string mgmt = RequireEnv("CHOREO_TEST_CLUSTER_MGMT_URLS");
-  return BrokerEndpoints{urls, mgmt.substr(0, mgmt.find(','))};
+  if (urls == nullptr || *urls == '\0') return {};
+  auto split = [](const std::string& list) {
+    std::vector<std::string> items;
+    std::istringstream in(list);
+    for (std::string item; std::getline(in, item, ',');) items.push_back(item);
+    return items;
+  };
+  const std::vector<std::string> amqp = split(urls);
+  const std::vector<std::string> mgmt = split(RequireEnv("CHOREO_TEST_CLUSTER_MGMT_URLS"));
+  if (amqp.size() != mgmt.size()) {
+    throw std::runtime_error("CHOREO_TEST_CLUSTER_AMQP_URLS and CHOREO_TEST_CLUSTER_MGMT_URLS list different numbers of nodes");
+  }
+  std::vector<BrokerEndpoints> nodes;
+  for (std::size_t i = 0; i < amqp.size(); ++i) nodes.push_back({amqp[i], mgmt[i]});
+  return nodes;
 }
 
 void ClusterCtl(const std::string& args) {

@@ -5,6 +5,7 @@
 // none (their deliveries come back rather than be acked unsettled).
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "choreo/amqp/connection.hpp"
@@ -41,18 +42,24 @@ class ConsumeAcks : public ::testing::Test {
     ASSERT_EQ(confirmed, static_cast<std::size_t>(n));
   }
 
-  // Handles `n` deliveries one per turn, acking each as the pipeline does.
-  void HandleOneByOne(ConsumeStage& stage, int n) {
+  // A connected stage holding acks up to `ack_delay` that has handled `n` published
+  // deliveries one per turn, acking each as the pipeline does.
+  std::unique_ptr<ConsumeStage> HandledOneByOne(std::chrono::milliseconds ack_delay, int n) {
+    auto stage = std::make_unique<ConsumeStage>(Options(ack_delay));
+    stage->Connect(false);
+    Publish(n);
     int handled = 0;
-    ASSERT_TRUE(testing::WaitFor(
+    EXPECT_TRUE(testing::WaitFor(
         [&] {
-          for (const amqp::Delivery& d : stage.NextBatch()) {
-            stage.Ack(d);
+          for (const amqp::Delivery& d : stage->NextBatch()) {
+            stage->Ack(d);
             ++handled;
           }
           return handled >= n;
         },
-        20s, 0ms));
+        20s, 0ms))
+        << "handled " << handled << " of " << n;
+    return stage;
   }
 
   // Messages ready in the queue, seen from another connection.
@@ -66,14 +73,12 @@ class ConsumeAcks : public ::testing::Test {
 
 TEST_F(ConsumeAcks, DeliveriesHandledOneByOneAreAckedTogetherAndNoneComesBack) {
   constexpr int kMessages = 40;
-  ConsumeStage stage(Options(1000ms));  // longer than the whole run: only the half-window rule and the end send
-  stage.Connect(false);
-  Publish(kMessages);
-  HandleOneByOne(stage, kMessages);
-  EXPECT_LE(stage.AckFrames(), 1u) << "40 deliveries handled one at a time took as many ack frames";
-  stage.SendHeldAcks();
-  EXPECT_LE(stage.AckFrames(), 2u);
-  stage.Disconnect(false);
+  // A delay longer than the whole run: only the half-window rule and the end send.
+  std::unique_ptr<ConsumeStage> stage = HandledOneByOne(1000ms, kMessages);
+  EXPECT_LE(stage->AckFrames(), 1u) << "40 deliveries handled one at a time took as many ack frames";
+  stage->SendHeldAcks();
+  EXPECT_LE(stage->AckFrames(), 2u);
+  stage->Disconnect(false);
   EXPECT_EQ(Ready(), 0u) << "an ack held by the stage never reached the broker: its delivery came back";
 }
 
@@ -81,40 +86,31 @@ TEST_F(ConsumeAcks, DeliveriesHandledOneByOneAreAckedTogetherAndNoneComesBack) {
 // a multiple-ack then could settle a delivery nobody handled. So Disconnect sends none.
 TEST_F(ConsumeAcks, ADisconnectSendsNoHeldAckAndTheirDeliveriesComeBack) {
   constexpr int kMessages = 5;
-  ConsumeStage stage(Options(10s));
-  stage.Connect(false);
-  Publish(kMessages);
-  HandleOneByOne(stage, kMessages);
-  stage.Disconnect(true);
-  EXPECT_EQ(stage.AckFrames(), 0u);
+  std::unique_ptr<ConsumeStage> stage = HandledOneByOne(10s, kMessages);
+  stage->Disconnect(true);
+  EXPECT_EQ(stage->AckFrames(), 0u);
   EXPECT_TRUE(testing::WaitFor([&] { return Ready() == kMessages; }, 10s, 50ms))
       << "held acks went out with the disconnect; ready: " << Ready();
 }
 
 TEST_F(ConsumeAcks, WithoutADelayEveryAckGoesOutAtOnce) {
   constexpr int kMessages = 10;
-  ConsumeStage stage(Options(0ms));
-  stage.Connect(false);
-  Publish(kMessages);
-  HandleOneByOne(stage, kMessages);
-  EXPECT_EQ(stage.AckFrames(), static_cast<uint64_t>(kMessages));
-  stage.Disconnect(false);
+  std::unique_ptr<ConsumeStage> stage = HandledOneByOne(0ms, kMessages);
+  EXPECT_EQ(stage->AckFrames(), static_cast<uint64_t>(kMessages));
+  stage->Disconnect(false);
   EXPECT_EQ(Ready(), 0u);
 }
 
 TEST_F(ConsumeAcks, AHeldAckGoesOutWhenNothingElseArrives) {
-  ConsumeStage stage(Options(50ms));
-  stage.Connect(false);
-  Publish(1);
-  HandleOneByOne(stage, 1);
-  EXPECT_EQ(stage.AckFrames(), 0u) << "held, not sent at once";
+  std::unique_ptr<ConsumeStage> stage = HandledOneByOne(50ms, 1);
+  EXPECT_EQ(stage->AckFrames(), 0u) << "held, not sent at once";
   // The next turn finds nothing and sends it, within the delay rather than the poll interval.
   const auto started = std::chrono::steady_clock::now();
-  EXPECT_TRUE(stage.NextBatch().empty());
-  EXPECT_EQ(stage.AckFrames(), 1u);
+  EXPECT_TRUE(stage->NextBatch().empty());
+  EXPECT_EQ(stage->AckFrames(), 1u);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 190ms) << "waited the whole poll interval";
   // And it reached the broker: nothing comes back when the connection goes.
-  stage.Disconnect(true);
+  stage->Disconnect(true);
   EXPECT_EQ(Ready(), 0u);
 }
 

@@ -55,18 +55,10 @@ std::string Ctl(const std::string& args) {
   return out;
 }
 
-// The comma-separated list in `name`, split.
-std::vector<std::string> ListFromEnv(const char* name) {
-  std::vector<std::string> items;
-  std::istringstream list(choreo::testing::RequireEnv(name));
-  for (std::string item; std::getline(list, item, ',');) items.push_back(item);
-  return items;
-}
-
 // The 1-based number of the node that leads quorum queue `queue` (vhost "/"), as the
 // management API of node `asked` reports it, or 0 when it names none.
 int LeaderOf(const std::string& queue, int asked) {
-  choreo::testing::BrokerEndpoints node{ClusterUrls(), ListFromEnv("CHOREO_TEST_CLUSTER_MGMT_URLS").at(asked - 1)};
+  const choreo::testing::BrokerEndpoints node = choreo::testing::TestClusterNodes().at(asked - 1);
   std::string body;
   if (choreo::testing::ManagementRequest(node, "GET", "/api/queues/%2F/" + queue, "", &body) != 200) return 0;
   const nlohmann::json info = nlohmann::json::parse(body);
@@ -343,11 +335,11 @@ class Outage {
 // new leader) and publish on the same Connection. It must be confirmed: the Connection
 // replaced the channel after the nack. Without that, the second publish is nacked too.
 TEST_F(Failover, APublishNackedWhileAQueueHadNoLeaderDoesNotDoomTheNextOnes) {
-  const std::vector<std::string> items = ListFromEnv("CHOREO_TEST_CLUSTER_AMQP_URLS");
-  ASSERT_EQ(items.size(), static_cast<std::size_t>(kClusterSize));
+  const std::vector<choreo::testing::BrokerEndpoints> nodes = choreo::testing::TestClusterNodes();
+  ASSERT_EQ(nodes.size(), static_cast<std::size_t>(kClusterSize));
   const std::string queue = choreo::testing::UniqueName("failover-nack");
   {
-    Connection setup(ClusterOptions(items[0], "failover-nack-setup"));
+    Connection setup(ClusterOptions(nodes[0].amqp_urls, "failover-nack-setup"));
     setup.DeclareQueue(QueueSpec::Quorum(queue));
   }
   int leader = 0;
@@ -356,7 +348,7 @@ TEST_F(Failover, APublishNackedWhileAQueueHadNoLeaderDoesNotDoomTheNextOnes) {
   const int survivor = second % kClusterSize + 1;  // where the publisher stays throughout
 
   // One URL: the publisher stays on the survivor, which keeps running.
-  Connection conn(ClusterOptions(items[survivor - 1], "failover-nack-publisher"));
+  Connection conn(ClusterOptions(nodes[survivor - 1].amqp_urls, "failover-nack-publisher"));
   Publisher publisher(conn);
   auto publish = [&](const std::string& id) {
     publisher.Publish("", queue, TextMessage(id, "body of " + id));

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -89,9 +90,9 @@ TEST_F(AdminFailoverTest, NoNodeReachableNamesEveryManagementUrl) {
 // The cluster does not have the test vhost (it lives on the single test node): asked
 // first, it answers 404, and that answer stands although the second URL would say 200.
 TEST_F(AdminFailoverTest, AClientErrorIsFinalNotPassedToTheNextNode) {
-  const char* cluster = std::getenv("CHOREO_TEST_CLUSTER_MGMT_URLS");
-  if (cluster == nullptr || *cluster == '\0') GTEST_SKIP() << "no test cluster";
-  const std::string first_cluster_node = std::string(cluster).substr(0, std::string(cluster).find(','));
+  const std::optional<choreo::testing::BrokerEndpoints> cluster = choreo::testing::TestCluster();
+  if (!cluster) GTEST_SKIP() << "no test cluster";
+  const std::string first_cluster_node = cluster->mgmt_url;
   Endpoints endpoints;
   endpoints.amqp_url = vhost_->AmqpUrl();
   endpoints.mgmt_url = first_cluster_node + "," + RequireEnv("CHOREO_TEST_MGMT_URL");

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace choreo::testing {
 
@@ -39,6 +40,10 @@ struct BrokerEndpoints {
 BrokerEndpoints TestNode();
 // The test cluster, or nullopt when infra/test runs without one (CHOREO_TEST_CLUSTER=0).
 std::optional<BrokerEndpoints> TestCluster();
+// Each node of the test cluster on its own, in order (node 1 first): its AMQP URL and its
+// management URL. Empty without a cluster. For tests that must ask one node in particular,
+// such as one that is still running.
+std::vector<BrokerEndpoints> TestClusterNodes();
 // Runs CHOREO_TEST_CLUSTER_CTL with `args` (e.g. "kill 1"); throws if it fails.
 void ClusterCtl(const std::string& args);
 
