@@ -22,7 +22,7 @@ using namespace std::chrono_literals;
 // half of it for the latency. `processes` are the names whose peak RSS is reported.
 SagaResult RunSaga(const Args& args, e2e::System& system, const std::vector<std::string>& processes) {
   SagaResult result;
-  e2e::TerminalWatcher watcher(system.AmqpUrl());
+  e2e::TerminalWatcher watcher(system.AmqpUrl(), "", /*replicated=*/false);
   QueueDrain gateway_queue(system.AmqpUrl(), "gateway");
   amqp::Connection connection({.url = system.AmqpUrl(), .connection_name = "bench-saga-publisher"});
   amqp::Publisher publisher(connection, amqp::PublisherOptions{.window = 256});
@@ -91,6 +91,15 @@ SagaResult RunSaga(const Args& args, e2e::System& system, const std::vector<std:
     ms.push_back(Ms(*watcher.TerminalAt(id) - submitted[id]));
     result.confirmed += watcher.Outcome(id) == "CONFIRMED";
   }
+  // Whether the paced rate was sustained: a median that grows from quarter to quarter
+  // means a backlog built up, and the percentiles then depend on how long the window was.
+  std::printf("  paced: median latency by quarter of the window:");
+  for (std::size_t q = 0; q < 4; ++q) {
+    std::vector<double> part(ms.begin() + static_cast<long>(ms.size() * q / 4),
+                             ms.begin() + static_cast<long>(ms.size() * (q + 1) / 4));
+    std::printf(" %.0f", part.empty() ? 0.0 : load::Summarize(std::move(part)).p50);
+  }
+  std::printf(" ms\n");
   result.latency = load::Summarize(std::move(ms));
   for (const auto& id : burst) result.confirmed += watcher.Outcome(id) == "CONFIRMED";
   result.rss = RssOf(system, processes);

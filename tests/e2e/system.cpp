@@ -242,12 +242,14 @@ void EventPublisher::Publish(const contracts::Envelope& envelope) {
   PublishRaw(exchange, envelope.type, contracts::Serialize(envelope), envelope.message_id);
 }
 
-TerminalWatcher::TerminalWatcher(const std::string& amqp_url, std::string skip_prefix)
+TerminalWatcher::TerminalWatcher(const std::string& amqp_url, std::string skip_prefix, bool replicated)
     : connection_({.url = amqp_url, .connection_name = "e2e-watcher"}),
       queue_(testing::UniqueName("e2e-terminal")),
       skip_prefix_(std::move(skip_prefix)) {
   connection_.DeclareExchange({.name = "orders", .type = "topic"});
-  connection_.DeclareQueue(amqp::QueueSpec::Quorum(queue_));
+  connection_.DeclareQueue(replicated ? amqp::QueueSpec::Quorum(queue_)
+                                      : amqp::QueueSpec{.name = queue_, .durable = false, .exclusive = true,
+                                                        .queue_type = "classic"});
   connection_.Bind({.queue = queue_, .exchange = "orders", .routing_key = "order.confirmed"});
   connection_.Bind({.queue = queue_, .exchange = "orders", .routing_key = "order.cancelled"});
   consumer_ = std::make_unique<amqp::Consumer>(connection_, amqp::ConsumerOptions{.queue = queue_, .prefetch = 512});

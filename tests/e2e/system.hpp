@@ -128,7 +128,13 @@ class TerminalWatcher {
   // Deliveries whose message id (the AMQP property) starts with `skip_prefix` are acked
   // unread and counted: hostile tests publish garbage to the terminal routing keys too,
   // and some of it would take this process down if parsed.
-  explicit TerminalWatcher(const std::string& amqp_url, std::string skip_prefix = "");
+  //
+  // `replicated` (the default) reads from a quorum queue, which outlives a broker node's
+  // loss as the system's own queues do. A benchmark passes false: its observer then reads
+  // from an exclusive classic queue on the node it connected to, so that watching costs
+  // the measured cluster no replicated enqueue and no settlement per order (a real
+  // deployment has no such observer).
+  explicit TerminalWatcher(const std::string& amqp_url, std::string skip_prefix = "", bool replicated = true);
   // Reads what has arrived; returns the number of orders with at least one terminal event.
   std::size_t Poll(std::chrono::milliseconds wait = std::chrono::milliseconds(50));
   // Waits until every id in `order_ids` has a terminal event.

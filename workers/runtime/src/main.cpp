@@ -13,7 +13,7 @@ int Main(int argc, char** argv, std::string name, const std::function<void(confi
       .Add("http-port", "CHOREO_HTTP_PORT", "-1", "port of /healthz, /readyz, /metrics on 127.0.0.1 (-1: off)")
       .Add("prefetch", "CHOREO_PREFETCH", "256", "unacknowledged deliveries in flight")
       .Add("batch-size", "CHOREO_BATCH_SIZE", "64", "deliveries per store transaction (at most)")
-      .Add("ack-delay", "CHOREO_ACK_DELAY", "20ms",
+      .Add("ack-delay", "CHOREO_ACK_DELAY", "50ms",
            "handled deliveries are acknowledged together at most this late (0ms: each at once)")
       .Add("effect-concurrency", "CHOREO_EFFECT_CONCURRENCY", "16",
            "effects (provider calls) of one batch run at once")

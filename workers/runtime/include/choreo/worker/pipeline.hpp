@@ -57,7 +57,7 @@ struct PipelineOptions {
   std::size_t batch_size = 64;
   int max_retries = 4;
   std::chrono::milliseconds poll_interval{200};
-  std::chrono::milliseconds ack_delay{20};
+  std::chrono::milliseconds ack_delay{50};
   std::size_t effect_concurrency = 16;
   contracts::MessageLimits limits;
   CircuitOptions circuit;

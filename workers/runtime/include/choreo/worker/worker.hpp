@@ -59,7 +59,7 @@ struct WorkerOptions {
   // message (the prefetch window is far from full), and what a crash loses is handled
   // again and caught by the inbox, as after any crash between commit and ack. 0 = every
   // ack at once.
-  std::chrono::milliseconds ack_delay{20};
+  std::chrono::milliseconds ack_delay{50};
   // HTTP port of /healthz, /readyz, /metrics; -1 = no HTTP server, 0 = ephemeral.
   int http_port = -1;
   std::size_t store_pool_size = 4;
