@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "choreo/amqp/error.hpp"
 #include "choreo/contracts/events.hpp"
 #include "choreo/testing/test_database.hpp"
 #include "choreo/testing/testing.hpp"
@@ -17,6 +18,26 @@ namespace choreo::bench {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Until every worker consumes from its queue with `replicas` consumers: by then each has
+// declared the whole topology (the gateway's queue, which the saga drains, among it), and
+// the burst is timed from ready workers, not from their start.
+void WaitForConsumers(const std::string& amqp_url, int replicas) {
+  amqp::Connection probe({.url = amqp_url, .connection_name = "bench-saga-probe"});
+  if (!testing::WaitFor(
+          [&] {
+            return std::all_of(e2e::kWorkers.begin(), e2e::kWorkers.end(), [&](const std::string& w) {
+              try {
+                return probe.InspectQueue(w).consumer_count >= static_cast<uint32_t>(replicas);
+              } catch (const amqp::ChannelClosedError&) {
+                return false;  // 404: not declared yet (the channel is opened again)
+              }
+            });
+          },
+          60s, 100ms)) {
+    throw std::runtime_error("saga: not every worker consumes with all its replicas");
+  }
+}
 
 // The saga on a running System: a burst for the sustained rate, then paced orders at
 // half of it for the latency. `processes` are the names whose peak RSS is reported.
@@ -112,6 +133,7 @@ SagaResult Saga(const Args& args) {
   testing::TestVhost vhost("bench-saga");
   e2e::System system({.amqp_url = vhost.AmqpUrl()});
   system.StartAll();
+  WaitForConsumers(vhost.AmqpUrl(), 1);
   std::vector<std::string> processes = {"provider"};
   processes.insert(processes.end(), e2e::kWorkers.begin(), e2e::kWorkers.end());
   return RunSaga(args, system, processes);
@@ -139,16 +161,7 @@ SagaResult ClusterSaga(const Args& args) {
       processes.push_back(w + "#" + std::to_string(r));
     }
   }
-  amqp::Connection probe({.url = vhost.AmqpUrl(), .connection_name = "bench-cluster-probe"});
-  if (!testing::WaitFor(
-          [&] {
-            return std::all_of(e2e::kWorkers.begin(), e2e::kWorkers.end(), [&](const std::string& w) {
-              return probe.InspectQueue(w).consumer_count >= static_cast<uint32_t>(args.cluster_replicas);
-            });
-          },
-          60s, 100ms)) {
-    throw std::runtime_error("cluster: not every worker consumes with all its replicas");
-  }
+  WaitForConsumers(vhost.AmqpUrl(), args.cluster_replicas);
   return RunSaga(args, system, processes);
 }
 
