@@ -74,17 +74,20 @@ void ConsumeStage::Ack(const amqp::Delivery& delivery, bool multiple) {
     return;
   }
   if (held_ && held_->generation != delivery.generation) held_.reset();  // an older channel's
-  if (!held_) {
-    held_since_ = std::chrono::steady_clock::now();
-    held_count_ = 0;
+  if (acked_generation_ != delivery.generation) {
+    acked_generation_ = delivery.generation;
+    acked_through_ = 0;
   }
+  if (!held_) held_since_ = std::chrono::steady_clock::now();
   if (!held_ || delivery.delivery_tag > held_->delivery_tag) {
     amqp::Delivery tag;  // only what an ack reads: no body kept
     tag.delivery_tag = delivery.delivery_tag;
     tag.generation = delivery.generation;
     held_ = std::move(tag);
   }
-  ++held_count_;
+  // Every delivery after the last one acknowledged, up to the held tag; returned ones among
+  // them count too, which only sends the ack a little earlier.
+  held_count_ = static_cast<std::size_t>(held_->delivery_tag - std::min(acked_through_, held_->delivery_tag));
 }
 
 void ConsumeStage::SendHeldAcks() noexcept {
@@ -95,6 +98,7 @@ void ConsumeStage::SendHeldAcks() noexcept {
   if (!consumer_) return;
   try {
     if (consumer_->Ack(through, /*multiple=*/true)) ++ack_frames_;
+    if (through.generation == acked_generation_) acked_through_ = through.delivery_tag;
   } catch (...) {
     // A lost connection: the broker redelivers them, the inbox catches them.
   }

@@ -86,10 +86,16 @@ class ConsumeStage {
   std::unique_ptr<amqp::Connection> connection_;
   std::unique_ptr<amqp::Consumer> consumer_;
   bool probing_ = false;
-  // Held acks: the highest tag handled, of which channel generation, since when, how many.
+  // Held acks: the highest tag handled, of which channel generation, since when, and how
+  // many deliveries they cover. Counted by tag, not by Ack call: the pipeline acks a whole
+  // batch with one multiple-ack, and the half-window rule is about deliveries.
   std::optional<amqp::Delivery> held_;
   std::chrono::steady_clock::time_point held_since_;
   std::size_t held_count_ = 0;
+  // The highest tag acknowledged to the broker, on channel generation `acked_generation_`
+  // (tags start at 1 on every channel).
+  uint64_t acked_through_ = 0;
+  uint64_t acked_generation_ = 0;
   uint64_t ack_frames_ = 0;
   std::atomic<bool> broker_connected_{false};
   std::mutex ready_mutex_;

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "choreo/amqp/connection.hpp"
 #include "choreo/amqp/publisher.hpp"
@@ -91,6 +92,33 @@ TEST_F(ConsumeAcks, ADisconnectSendsNoHeldAckAndTheirDeliveriesComeBack) {
   EXPECT_EQ(stage->AckFrames(), 0u);
   EXPECT_TRUE(testing::WaitFor([&] { return Ready() == kMessages; }, 10s, 50ms))
       << "held acks went out with the disconnect; ready: " << Ready();
+}
+
+// The pipeline acks a batch with one multiple-ack. Half the prefetch window is counted in
+// deliveries, not in those calls: else a fast consumer filled the window with held acks,
+// the broker stopped delivering, and each window waited for the delay to run out (a
+// single worker at half its speed with a 50 ms hold).
+TEST_F(ConsumeAcks, HalfTheWindowHeldInBatchesGoesOutBeforeTheDelay) {
+  constexpr int kMessages = 200;  // more than half the window of 256, all ready at once
+  ConsumeOptions options = Options(10s);
+  options.batch_size = 64;
+  auto stage = std::make_unique<ConsumeStage>(options);
+  stage->Connect(false);
+  Publish(kMessages);
+  int handled = 0;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        std::vector<amqp::Delivery> batch = stage->NextBatch();
+        if (!batch.empty()) stage->Ack(batch.back(), /*multiple=*/true);
+        handled += static_cast<int>(batch.size());
+        return handled >= kMessages;
+      },
+      20s, 0ms))
+      << "handled " << handled << " of " << kMessages;
+  EXPECT_GE(stage->AckFrames(), 1u) << "128 or more deliveries held in batches, and no ack sent before the delay";
+  stage->SendHeldAcks();
+  stage->Disconnect(false);
+  EXPECT_EQ(Ready(), 0u);
 }
 
 TEST_F(ConsumeAcks, WithoutADelayEveryAckGoesOutAtOnce) {
