@@ -22,6 +22,8 @@ std::vector<amqp::Delivery> TakeBatch(amqp::Delivery first, std::size_t max,
 
 void ConsumeStage::Connect(bool probe) {
   connection_ = std::make_unique<amqp::Connection>(options_.amqp);
+  acked_through_ = 0;  // generations and tags start again on a new connection
+  acked_generation_ = 0;
   choreo::topology::DeclareAll(*connection_);
   probing_ = probe;
   const uint16_t prefetch = probe ? uint16_t{1} : options_.prefetch;
@@ -43,6 +45,9 @@ void ConsumeStage::Disconnect(bool broker_lost) {
   // Callers at a batch boundary send them first (SendHeldAcks).
   held_.reset();
   held_count_ = 0;
+  // A new connection numbers its channel generations and tags from the start again.
+  acked_through_ = 0;
+  acked_generation_ = 0;
   consumer_.reset();
   connection_.reset();
 }
