@@ -44,10 +44,6 @@ void ConsumeStage::Disconnect(bool broker_lost) {
   // a delivery not yet settled. The broker redelivers them; the inbox catches them.
   // Callers at a batch boundary send them first (SendHeldAcks).
   held_.reset();
-  held_count_ = 0;
-  // A new connection numbers its channel generations and tags from the start again.
-  acked_through_ = 0;
-  acked_generation_ = 0;
   consumer_.reset();
   connection_.reset();
 }
@@ -58,7 +54,7 @@ std::vector<amqp::Delivery> ConsumeStage::NextBatch() {
     const auto due = held_since_ + options_.ack_delay;
     const auto now = std::chrono::steady_clock::now();
     // Also when half the prefetch window is held: the broker sends no more past it.
-    if (now >= due || held_count_ * 2 >= options_.prefetch) {
+    if (now >= due || HeldDeliveries() * 2 >= options_.prefetch) {
       SendHeldAcks();
     } else {
       wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(due - now));
@@ -90,16 +86,19 @@ void ConsumeStage::Ack(const amqp::Delivery& delivery, bool multiple) {
     tag.generation = delivery.generation;
     held_ = std::move(tag);
   }
+}
+
+std::size_t ConsumeStage::HeldDeliveries() const {
+  if (!held_) return 0;
   // Every delivery after the last one acknowledged, up to the held tag; returned ones among
   // them count too, which only sends the ack a little earlier.
-  held_count_ = static_cast<std::size_t>(held_->delivery_tag - std::min(acked_through_, held_->delivery_tag));
+  return static_cast<std::size_t>(held_->delivery_tag - std::min(acked_through_, held_->delivery_tag));
 }
 
 void ConsumeStage::SendHeldAcks() noexcept {
   if (!held_) return;
   amqp::Delivery through = std::move(*held_);
   held_.reset();
-  held_count_ = 0;
   if (!consumer_) return;
   try {
     if (consumer_->Ack(through, /*multiple=*/true)) ++ack_frames_;

@@ -86,12 +86,13 @@ class ConsumeStage {
   std::unique_ptr<amqp::Connection> connection_;
   std::unique_ptr<amqp::Consumer> consumer_;
   bool probing_ = false;
-  // Held acks: the highest tag handled, of which channel generation, since when, and how
-  // many deliveries they cover. Counted by tag, not by Ack call: the pipeline acks a whole
-  // batch with one multiple-ack, and the half-window rule is about deliveries.
+  // Deliveries the held acks cover. Counted by tag, not by Ack call: the pipeline acks a
+  // whole batch with one multiple-ack, and the half-window rule is about deliveries.
+  std::size_t HeldDeliveries() const;
+
+  // Held acks: the highest tag handled, of which channel generation, since when.
   std::optional<amqp::Delivery> held_;
   std::chrono::steady_clock::time_point held_since_;
-  std::size_t held_count_ = 0;
   // The highest tag acknowledged to the broker, on channel generation `acked_generation_`
   // (tags start at 1 on every channel).
   uint64_t acked_through_ = 0;
